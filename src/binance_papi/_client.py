@@ -1,0 +1,165 @@
+"""The ready client: the generated `papi_client.Client`, signed, with typed errors and retries.
+
+    from binance_papi import signed_client
+    from papi_client.api.account import get_balance
+
+    client = signed_client(api_key, api_secret)
+    balances = get_balance.sync(client=client)           # list[Balance]
+    usdt = get_balance.sync(client=client, asset="USDT")  # Balance
+
+Nothing touches the network until the first call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from attrs import define, field
+from papi_client.client import Client
+
+from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW, DEFAULT_TIMEOUT
+from ._errors import RequestValidationError
+from ._http import AsyncPapiHTTPClient, PapiHTTPClient, ResponseInfo
+from ._retry import RetryPolicy
+from ._signing import BinanceAuth, Clock, HmacSigner, system_clock_ms
+from ._version import __version__
+
+USER_AGENT = f"binance-papi/{__version__} (+httpx {httpx.__version__})"
+PRODUCTION_TIME_URL = "https://fapi.binance.com/fapi/v1/time"
+
+
+@define(kw_only=True)
+class PapiClient(Client):
+    """A generated `Client` whose httpx clients sign every request and raise typed errors.
+
+    Pass it as `client=` to any function under `papi_client.api`. Use it as a context manager (`with` or
+    `async with`), or call `close()` / `aclose()`, to release connections.
+    """
+
+    _signing: BinanceAuth = field(alias="signing")
+    _retry_policy: RetryPolicy = field(factory=RetryPolicy, alias="retry_policy")
+    _time_url: str = field(alias="time_url")
+    _info: ResponseInfo = field(factory=ResponseInfo, init=False)
+
+    def _client_args(self) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            "headers": self._headers,
+            "timeout": self._timeout,
+            "verify": self._verify_ssl,
+            "follow_redirects": self._follow_redirects,
+            "signing": self._signing,
+            "retry_policy": self._retry_policy,
+            "time_url": self._time_url,
+            "info": self._info,
+            **self._httpx_args,
+        }
+
+    def get_httpx_client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = PapiHTTPClient(**self._client_args())
+        return self._client
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        if self._async_client is None:
+            self._async_client = AsyncPapiHTTPClient(**self._client_args())
+        return self._async_client
+
+    @property
+    def auth(self) -> BinanceAuth:
+        """The signing hook (key type, recvWindow default, clock offset)."""
+        return self._signing
+
+    @property
+    def used_weight(self) -> int | None:
+        """X-MBX-USED-WEIGHT-1M of the latest response (sync or async): the IP's weight used this minute."""
+        return self._info.used_weight
+
+    @property
+    def time_offset_ms(self) -> int:
+        """Server time minus local time (ms), added to every timestamp. Set by `sync_time` or by hand."""
+        return self._signing.time_offset_ms
+
+    @time_offset_ms.setter
+    def time_offset_ms(self, value: int) -> None:
+        self._signing.time_offset_ms = int(value)
+
+    def sync_time(self) -> int:
+        """Measure the server clock now, store the offset and return it (ms)."""
+        client = self.get_httpx_client()
+        assert isinstance(client, PapiHTTPClient)
+        return client.sync_time()
+
+    async def async_sync_time(self) -> int:
+        """Like `sync_time`, over the async client."""
+        client = self.get_async_httpx_client()
+        assert isinstance(client, AsyncPapiHTTPClient)
+        return await client.sync_time()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        if self._async_client is not None:
+            await self._async_client.aclose()
+
+    def __repr__(self) -> str:
+        return f"PapiClient(base_url={self._base_url!r}, auth={self._signing!r}, timeout={self._timeout!r})"
+
+
+def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        if None in (value.connect, value.read, value.write, value.pool):
+            raise RequestValidationError("timeout: every part must be finite (no 'wait forever')")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise RequestValidationError(f"timeout must be a positive number of seconds, got {value!r}")
+    return httpx.Timeout(float(value))
+
+
+def signed_client(
+    api_key: str,
+    api_secret: str | bytes,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+    recv_window: int = DEFAULT_RECV_WINDOW,
+    retry: RetryPolicy | None = None,
+    time_url: str | None = None,
+    clock: Clock = system_clock_ms,
+    headers: dict[str, str] | None = None,
+    httpx_args: dict[str, Any] | None = None,
+) -> PapiClient:
+    """A ready client for an HMAC API key.
+
+    Args:
+        api_key: the API key (sent in X-MBX-APIKEY).
+        api_secret: the API secret (never sent; signs each request with HMAC-SHA256).
+        base_url: defaults to production, https://papi.binance.com; point it at the simulator for tests.
+        timeout: seconds, or an `httpx.Timeout` with every part finite.
+        recv_window: ms added as recvWindow when a call does not pass one (1..60000).
+        retry: the retry policy; `RetryPolicy.disabled()` sends each request once.
+        time_url: the server-time endpoint used to fix clock skew; defaults to Binance's futures time
+            endpoint for production, and to `{base_url}/fapi/v1/time` otherwise.
+        clock: the local clock in ms (tests inject one).
+        headers: extra headers for every request.
+        httpx_args: extra keyword arguments for the httpx clients (e.g. a transport).
+    """
+    signing = BinanceAuth(api_key, HmacSigner(api_secret), recv_window=recv_window, clock=clock)
+    base = base_url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise RequestValidationError(f"base_url must start with http:// or https://, got {base_url!r}")
+    if time_url is None:
+        time_url = PRODUCTION_TIME_URL if base == DEFAULT_BASE_URL else f"{base}/fapi/v1/time"
+    return PapiClient(
+        base_url=base,
+        timeout=_timeout(timeout),
+        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        httpx_args=dict(httpx_args or {}),
+        signing=signing,
+        retry_policy=retry if retry is not None else RetryPolicy(),
+        time_url=time_url,
+    )

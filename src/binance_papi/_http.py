@@ -1,0 +1,193 @@
+"""The httpx clients under the generated code: typed errors, retries, clock-skew fix, used weight, logging.
+
+The generated functions call `client.get_httpx_client().request(...)`; `PapiClient` (see `_client.py`)
+hands them these subclasses. Their `send` sits above the signing hook, so each attempt runs the hook again
+and is signed with a fresh timestamp; a retrying transport below it would replay stale signatures.
+Only 2XX responses leave `send`; everything else becomes an exception from `_errors.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import httpx
+
+from ._constants import USED_WEIGHT_HEADER
+from ._errors import PapiError, TransportError, error_from_response
+from ._retry import RetryPolicy, RetryState
+from ._signing import BinanceAuth
+
+logger = logging.getLogger("binance_papi")
+
+
+class ResponseInfo:
+    """What the latest response said about the account's limits; shared by a client's sync and async sides."""
+
+    __slots__ = ("used_weight",)
+
+    def __init__(self) -> None:
+        self.used_weight: int | None = None
+        """X-MBX-USED-WEIGHT-1M of the latest response: the IP's used request weight this minute."""
+
+
+class _Shared:
+    """What the sync and async clients share: configuration, bookkeeping and the clock-offset maths."""
+
+    signing: BinanceAuth
+    retry_policy: RetryPolicy
+    time_url: str
+    info: ResponseInfo
+
+    def _setup(self, signing: BinanceAuth, retry_policy: RetryPolicy, time_url: str, info: ResponseInfo) -> None:
+        self.signing = signing
+        self.retry_policy = retry_policy
+        self.time_url = time_url
+        self.info = info
+
+    def _record(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
+        weight = response.headers.get(USED_WEIGHT_HEADER)
+        if weight is not None and weight.isdigit():
+            self.info.used_weight = int(weight)
+        if logger.isEnabledFor(logging.DEBUG):
+            # Method and path only: the query string carries the signature.
+            logger.debug(
+                "%s %s -> %d (attempt %d, %.1f ms, used weight %s)",
+                request.method,
+                request.url.path,
+                response.status_code,
+                attempt,
+                (time.monotonic() - started) * 1000,
+                weight if weight is not None else "-",
+            )
+
+    @staticmethod
+    def _transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
+        reason = type(exc).__name__
+        detail = str(exc)
+        # httpx messages can quote the URL, which carries the signature: keep only a clean reason.
+        if detail and "signature=" not in detail and "?" not in detail:
+            reason = f"{reason}: {detail}"
+        return TransportError(reason, method=request.method, path=request.url.path)
+
+    def _log_retry(self, error: PapiError, attempt: int, delay: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("retrying after %s in %.3f s (attempt %d next)", type(error).__name__, delay, attempt)
+
+    def _apply_server_time(self, response: httpx.Response, sent_ms: int, received_ms: int) -> int:
+        """Store server-minus-local time (ms) in the signing hook, from a server-time answer or its Date."""
+        server_ms: int | None = None
+        try:
+            body = response.json()
+            if isinstance(body, dict) and type(body.get("serverTime")) is int:
+                server_ms = body["serverTime"]
+        except ValueError:
+            pass
+        if server_ms is None:
+            date = response.headers.get("Date")
+            if date is None:
+                raise TransportError("server time answer has no serverTime and no Date", method="GET", path="time")
+            from email.utils import parsedate_to_datetime
+
+            # Second resolution: take the middle of the second.
+            server_ms = int(parsedate_to_datetime(date).timestamp() * 1000) + 500
+        offset = server_ms - (sent_ms + received_ms) // 2
+        self.signing.time_offset_ms = offset
+        logger.debug("clock offset set to %d ms", offset)
+        return offset
+
+
+class PapiHTTPClient(_Shared, httpx.Client):
+    """`httpx.Client` whose `send` signs, retries and raises typed errors."""
+
+    def __init__(
+        self, *, signing: BinanceAuth, retry_policy: RetryPolicy, time_url: str, info: ResponseInfo, **kwargs: Any
+    ) -> None:
+        super().__init__(auth=signing, **kwargs)
+        self._setup(signing, retry_policy, time_url, info)
+
+    def sync_time(self) -> int:
+        """Measure the server clock, store the offset in the signing hook and return it (ms)."""
+        sent = self.signing._clock()
+        try:
+            response = super().send(self.build_request("GET", self.time_url), auth=None)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc.request, exc) from exc
+        return self._apply_server_time(response, sent, self.signing._clock())
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        state = RetryState(self.retry_policy)
+        unsigned_url = request.url
+        while True:
+            request.url = unsigned_url  # the hook signs the caller's query afresh on every attempt
+            started = time.monotonic()
+            error: PapiError
+            try:
+                response = super().send(request, **kwargs)
+            except httpx.TransportError as exc:
+                error = self._transport_error(request, exc)
+                error.__cause__ = exc
+            else:
+                self._record(request, response, state.attempt, started)
+                if response.is_success:
+                    return response
+                error = error_from_response(response)
+                if state.wants_resync(error):
+                    self.sync_time()
+                    continue
+            delay = state.delay_before_retry(error)
+            if delay is None:
+                raise error
+            self._log_retry(error, state.attempt, delay)
+            time.sleep(delay)
+
+
+class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
+    """`httpx.AsyncClient` whose `send` signs, retries and raises typed errors; same rules as the sync one."""
+
+    def __init__(
+        self, *, signing: BinanceAuth, retry_policy: RetryPolicy, time_url: str, info: ResponseInfo, **kwargs: Any
+    ) -> None:
+        super().__init__(auth=signing, **kwargs)
+        self._setup(signing, retry_policy, time_url, info)
+
+    async def sync_time(self) -> int:
+        """Measure the server clock, store the offset in the signing hook and return it (ms)."""
+        sent = self.signing._clock()
+        try:
+            response = await super().send(self.build_request("GET", self.time_url), auth=None)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc.request, exc) from exc
+        return self._apply_server_time(response, sent, self.signing._clock())
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        state = RetryState(self.retry_policy)
+        unsigned_url = request.url
+        while True:
+            request.url = unsigned_url  # the hook signs the caller's query afresh on every attempt
+            started = time.monotonic()
+            error: PapiError
+            try:
+                response = await super().send(request, **kwargs)
+            except httpx.TransportError as exc:
+                error = self._transport_error(request, exc)
+                error.__cause__ = exc
+            else:
+                self._record(request, response, state.attempt, started)
+                if response.is_success:
+                    return response
+                error = error_from_response(response)
+                if state.wants_resync(error):
+                    await self.sync_time()
+                    continue
+            delay = state.delay_before_retry(error)
+            if delay is None:
+                raise error
+            self._log_retry(error, state.attempt, delay)
+            import asyncio  # noqa: PLC0415  (not on the import path of sync users)
+
+            await asyncio.sleep(delay)
+
+
+__all__ = ["AsyncPapiHTTPClient", "PapiHTTPClient", "ResponseInfo"]
