@@ -157,6 +157,7 @@ def check(spec_path: Path, committed: Path) -> int:
 
 
 def main() -> int:
+    """Command-line entry: generate, or --check."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", type=Path, default=SPEC)
     parser.add_argument("--output", type=Path, default=OUTPUT)

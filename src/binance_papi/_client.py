@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from attrs import define, field
+
 from papi_client.client import Client
 
 from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW, DEFAULT_TIMEOUT
@@ -89,13 +90,15 @@ class PapiClient(Client):
     def sync_time(self) -> int:
         """Measure the server clock now, store the offset and return it (ms)."""
         client = self.get_httpx_client()
-        assert isinstance(client, PapiHTTPClient)
+        if not isinstance(client, PapiHTTPClient):
+            raise TypeError("set_httpx_client replaced the signed client; sync_time needs a PapiHTTPClient")
         return client.sync_time()
 
     async def async_sync_time(self) -> int:
         """Like `sync_time`, over the async client."""
         client = self.get_async_httpx_client()
-        assert isinstance(client, AsyncPapiHTTPClient)
+        if not isinstance(client, AsyncPapiHTTPClient):
+            raise TypeError("set_async_httpx_client replaced the signed client; needs an AsyncPapiHTTPClient")
         return await client.sync_time()
 
     def close(self) -> None:

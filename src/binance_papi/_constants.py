@@ -1,5 +1,4 @@
-"""Defaults in one place. Tests and callers override them per client; nothing here is read at import time
-by anything but the factory and the signing hook."""
+"""Defaults in one place; callers override them per client, tests patch them."""
 
 from __future__ import annotations
 

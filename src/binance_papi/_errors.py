@@ -150,7 +150,7 @@ _HINTS: dict[int, str] = {
 }
 
 
-def _classify(status: int, code: int | None, message: str) -> type[APIError]:
+def _classify(status: int, code: int | None, message: str) -> type[APIError]:  # noqa: PLR0911
     if status == 418:
         return IPBannedError
     if status == 429 or code == -1003:

@@ -102,21 +102,27 @@ class PapiHTTPClient(_Shared, httpx.Client):
     """`httpx.Client` whose `send` signs, retries and raises typed errors."""
 
     def __init__(
-        self, *, signing: BinanceAuth, retry_policy: RetryPolicy, time_url: str, info: ResponseInfo, **kwargs: Any
+        self,
+        *,
+        signing: BinanceAuth,
+        retry_policy: RetryPolicy,
+        time_url: str,
+        info: ResponseInfo,
+        **kwargs: Any,  # noqa: ANN401
     ) -> None:
         super().__init__(auth=signing, **kwargs)
         self._setup(signing, retry_policy, time_url, info)
 
     def sync_time(self) -> int:
         """Measure the server clock, store the offset in the signing hook and return it (ms)."""
-        sent = self.signing._clock()
+        sent = self.signing.local_time_ms()
         try:
             response = super().send(self.build_request("GET", self.time_url), auth=None)
         except httpx.TransportError as exc:
             raise self._transport_error(exc.request, exc) from exc
-        return self._apply_server_time(response, sent, self.signing._clock())
+        return self._apply_server_time(response, sent, self.signing.local_time_ms())
 
-    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         state = RetryState(self.retry_policy)
         unsigned_url = request.url
         while True:
@@ -147,21 +153,27 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
     """`httpx.AsyncClient` whose `send` signs, retries and raises typed errors; same rules as the sync one."""
 
     def __init__(
-        self, *, signing: BinanceAuth, retry_policy: RetryPolicy, time_url: str, info: ResponseInfo, **kwargs: Any
+        self,
+        *,
+        signing: BinanceAuth,
+        retry_policy: RetryPolicy,
+        time_url: str,
+        info: ResponseInfo,
+        **kwargs: Any,  # noqa: ANN401
     ) -> None:
         super().__init__(auth=signing, **kwargs)
         self._setup(signing, retry_policy, time_url, info)
 
     async def sync_time(self) -> int:
         """Measure the server clock, store the offset in the signing hook and return it (ms)."""
-        sent = self.signing._clock()
+        sent = self.signing.local_time_ms()
         try:
             response = await super().send(self.build_request("GET", self.time_url), auth=None)
         except httpx.TransportError as exc:
             raise self._transport_error(exc.request, exc) from exc
-        return self._apply_server_time(response, sent, self.signing._clock())
+        return self._apply_server_time(response, sent, self.signing.local_time_ms())
 
-    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         state = RetryState(self.retry_policy)
         unsigned_url = request.url
         while True:
@@ -185,7 +197,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
             if delay is None:
                 raise error
             self._log_retry(error, state.attempt, delay)
-            import asyncio  # noqa: PLC0415  (not on the import path of sync users)
+            import asyncio
 
             await asyncio.sleep(delay)
 

@@ -83,7 +83,7 @@ class RetryState:
             isinstance(error, APIError) and error.code in RETRYABLE_CODES
         ):
             ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (self.attempt - 1))
-            wait = random.uniform(0.0, ceiling)
+            wait = random.uniform(0.0, ceiling)  # noqa: S311  (jitter, not cryptography)
         else:
             return None
         if time.monotonic() - self.started + wait > self.policy.max_elapsed:

@@ -106,7 +106,12 @@ class BinanceAuth(httpx.Auth):
     def key_type(self) -> str:
         return self._signer.key_type
 
+    def local_time_ms(self) -> int:
+        """The local clock, without the offset."""
+        return self._clock()
+
     def timestamp_ms(self) -> int:
+        """The timestamp the next request gets: local clock plus the server clock offset."""
         return self._clock() + self.time_offset_ms
 
     def sign_query(self, query: bytes) -> bytes:

@@ -1,0 +1,137 @@
+"""The generated models: exact decimals, "" as None, strict types with clear errors, exact round trips."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from papi_client.errors import InvalidResponseError
+from papi_client.models import Balance
+from papi_client.types import UNSET
+
+DOC_ITEM: dict[str, Any] = {
+    "asset": "USDT",
+    "totalWalletBalance": "122607.35137903",
+    "crossMarginAsset": "92.27530794",
+    "crossMarginBorrowed": "10.00000000",
+    "crossMarginFree": "100.00000000",
+    "crossMarginInterest": "0.72469206",
+    "crossMarginLocked": "3.00000000",
+    "umWalletBalance": "0.00000000",
+    "umUnrealizedPNL": "23.72469206",
+    "cmWalletBalance": "23.72469206",
+    "cmUnrealizedPNL": "",
+    "updateTime": 1617939110373,
+    "negativeBalance": "0",
+}
+
+
+def item(**changes: Any) -> dict[str, Any]:
+    result = copy.deepcopy(DOC_ITEM)
+    result.update(changes)
+    return result
+
+
+def test_amounts_are_exact_decimals() -> None:
+    balance = Balance.from_dict(item())
+    assert balance.total_wallet_balance == Decimal("122607.35137903")
+    assert type(balance.total_wallet_balance) is Decimal
+    assert balance.cross_margin_asset == Decimal("92.27530794")
+    assert balance.um_wallet_balance == Decimal("0.00000000")
+    assert str(balance.cross_margin_borrowed) == "10.00000000"  # exponent kept: no float on the path
+    assert balance.negative_balance == 0
+    assert balance.update_time == 1617939110373
+
+
+def test_digits_beyond_float_precision_survive() -> None:
+    balance = Balance.from_dict(item(totalWalletBalance="12345678901234567890.123456789012345678"))
+    assert balance.total_wallet_balance == Decimal("12345678901234567890.123456789012345678")
+    assert balance.to_dict()["totalWalletBalance"] == "12345678901234567890.123456789012345678"
+
+
+def test_empty_string_is_none_where_the_spec_allows_it() -> None:
+    balance = Balance.from_dict(item(umUnrealizedPNL=""))
+    assert balance.cm_unrealized_pnl is None
+    assert balance.um_unrealized_pnl is None
+    assert balance.to_dict()["cmUnrealizedPNL"] == ""
+
+
+def test_empty_string_is_an_error_where_the_spec_does_not_allow_it() -> None:
+    with pytest.raises(InvalidResponseError, match=r"Balance\.totalWalletBalance: expected a decimal .* got ''"):
+        Balance.from_dict(item(totalWalletBalance=""))
+
+
+def test_update_time_accepts_a_numeric_string() -> None:
+    assert Balance.from_dict(item(updateTime="0")).update_time == 0
+    assert Balance.from_dict(item(updateTime="1617939110373")).update_time == 1617939110373
+
+
+def test_optional_cross_margin_asset_may_be_absent() -> None:
+    data = item()
+    del data["crossMarginAsset"]
+    balance = Balance.from_dict(data)
+    assert balance.cross_margin_asset is UNSET
+    assert "crossMarginAsset" not in balance.to_dict()
+
+
+def test_unknown_fields_are_kept() -> None:
+    balance = Balance.from_dict(item(newField="1.5", nested={"a": 1}))
+    assert balance.additional_properties == {"newField": "1.5", "nested": {"a": 1}}
+    assert balance["newField"] == "1.5"
+    assert balance.to_dict()["nested"] == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        item(),
+        item(totalWalletBalance="0.0", umWalletBalance="-0.00000001", crossMarginFree="100"),
+        {k: v for k, v in item().items() if k != "crossMarginAsset"},
+    ],
+)
+def test_to_dict_reproduces_the_received_strings(data: dict[str, Any]) -> None:
+    assert Balance.from_dict(data).to_dict() == data
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("totalWalletBalance", 1.5, "1.5 (float)"),
+        ("totalWalletBalance", 100, "100 (int)"),
+        ("crossMarginFree", "abc", "'abc' (str)"),
+        ("crossMarginFree", "NaN", "'NaN' (str)"),
+        ("crossMarginFree", "Infinity", "'Infinity' (str)"),
+        ("cmUnrealizedPNL", None, "None (NoneType)"),
+        ("negativeBalance", ["0"], "['0'] (list)"),
+        ("updateTime", 1.5, "1.5 (float)"),
+        ("updateTime", True, "True (bool)"),
+        ("updateTime", "12x", "'12x' (str)"),
+        ("asset", 5, "5 (int)"),
+    ],
+)
+def test_wrong_type_names_the_field_and_the_value(field: str, value: object, shown: str) -> None:
+    with pytest.raises(InvalidResponseError) as caught:
+        Balance.from_dict(item(**{field: value}))
+    assert f"Balance.{field}" in str(caught.value)
+    assert shown in str(caught.value)
+
+
+def test_missing_required_field_is_named() -> None:
+    data = item()
+    del data["umWalletBalance"]
+    with pytest.raises(InvalidResponseError, match=r"Balance\.umWalletBalance: required field is missing"):
+        Balance.from_dict(data)
+
+
+def test_not_an_object_is_a_clear_error() -> None:
+    with pytest.raises(InvalidResponseError, match="Balance: expected a JSON object, got int"):
+        Balance.from_dict(5)  # type: ignore[arg-type]
+
+
+def test_invalid_response_error_is_a_value_error() -> None:
+    # Callers that already catch ValueError around parsing keep working.
+    with pytest.raises(ValueError, match="Balance"):
+        Balance.from_dict(item(totalWalletBalance=1.0))

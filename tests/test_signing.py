@@ -1,0 +1,129 @@
+"""The signing hook on its own: the published vector, the exact query it produces, and its guards."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from binance_papi import BinanceAuth, HmacSigner, RequestValidationError, RetryPolicy, signed_client
+from papi_client.api.account import get_balance
+
+# Binance's published HMAC example (Spot docs), from shared/reference/papi-facts.md.
+VECTOR_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+VECTOR_PAYLOAD = (
+    b"symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
+)
+VECTOR_SIGNATURE = b"c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+
+
+def ticking_clock(start: int = 1_700_000_000_000, step: int = 7) -> Iterator[int]:
+    now = start
+    while True:
+        yield now
+        now += step
+
+
+def test_published_hmac_vector() -> None:
+    assert HmacSigner(VECTOR_SECRET).sign(VECTOR_PAYLOAD) == VECTOR_SIGNATURE
+    assert HmacSigner(VECTOR_SECRET.encode()).sign(VECTOR_PAYLOAD) == VECTOR_SIGNATURE
+
+
+def test_query_reproduces_the_vector_when_the_timestamp_matches() -> None:
+    auth = BinanceAuth(API_KEY, HmacSigner(VECTOR_SECRET), clock=lambda: 1499827319559)
+    signed = auth.sign_query(b"symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000")
+    assert signed == VECTOR_PAYLOAD + b"&signature=" + VECTOR_SIGNATURE
+
+
+def test_default_recv_window_added_only_when_missing() -> None:
+    auth = BinanceAuth(API_KEY, HmacSigner("s"), recv_window=7000, clock=lambda: 5)
+    assert auth.sign_query(b"").startswith(b"recvWindow=7000&timestamp=5&signature=")
+    assert auth.sign_query(b"asset=BTC").startswith(b"asset=BTC&recvWindow=7000&timestamp=5&signature=")
+    kept = auth.sign_query(b"asset=BTC&recvWindow=60000")
+    assert kept.startswith(b"asset=BTC&recvWindow=60000&timestamp=5&signature=")
+    assert kept.count(b"recvWindow") == 1
+
+
+def test_time_offset_is_applied() -> None:
+    auth = BinanceAuth(API_KEY, HmacSigner("s"), clock=lambda: 1000, time_offset_ms=-250)
+    assert b"timestamp=750&" in auth.sign_query(b"")
+
+
+@pytest.mark.parametrize("value", [0, -1, 60001, 10**12])
+def test_recv_window_out_of_range_is_rejected_at_construction(value: int) -> None:
+    with pytest.raises(RequestValidationError, match=r"recvWindow must be an integer from 1 to 60000 ms"):
+        BinanceAuth(API_KEY, HmacSigner("s"), recv_window=value)
+
+
+@pytest.mark.parametrize("name", ["timestamp", "signature"])
+def test_caller_may_not_pass_what_the_hook_adds(name: str) -> None:
+    auth = BinanceAuth(API_KEY, HmacSigner("s"))
+    with pytest.raises(RequestValidationError, match=f"{name} is added by the signing hook"):
+        auth.sign_query(f"asset=BTC&{name}=1".encode())
+
+
+@pytest.mark.parametrize("key", ["", "abc def", "abc\n", "ключ"])
+def test_bad_api_key_is_rejected(key: str) -> None:
+    with pytest.raises(RequestValidationError, match="api_key"):
+        BinanceAuth(key, HmacSigner("s"))
+
+
+def test_empty_secret_is_rejected() -> None:
+    with pytest.raises(RequestValidationError, match="api_secret is empty"):
+        HmacSigner("")
+
+
+class Recorder:
+    """A transport that records each request it is handed (what would go on the wire)."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(200, json=[])
+
+
+@pytest.mark.parametrize("recv_window", [0, 60001, -5])
+def test_bad_recv_window_from_a_caller_fails_before_sending(recv_window: int) -> None:
+    recorder = Recorder()
+    client = signed_client(API_KEY, "s", httpx_args={"transport": httpx.MockTransport(recorder)})
+    with pytest.raises(RequestValidationError, match=f"got b?'?{recv_window}"):
+        get_balance.sync(client=client, recv_window=recv_window)
+    assert recorder.requests == []
+
+
+def test_every_send_is_signed_afresh_and_signature_is_last() -> None:
+    recorder = Recorder()
+    clock = ticking_clock()
+    client = signed_client(
+        API_KEY,
+        VECTOR_SECRET,
+        clock=lambda: next(clock),
+        retry=RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(recorder)},
+    )
+    for _ in range(3):
+        assert get_balance.sync(client=client, asset="BTC") == []
+    queries = [r.url.query for r in recorder.requests]
+    stamps = [q.split(b"timestamp=")[1].split(b"&")[0] for q in queries]
+    assert len(set(stamps)) == 3
+    for request, query in zip(recorder.requests, queries, strict=True):
+        head, _, signature = query.rpartition(b"&signature=")
+        assert b"signature" not in head
+        assert signature == hmac.new(VECTOR_SECRET.encode(), head, hashlib.sha256).hexdigest().encode()
+        assert request.headers["X-MBX-APIKEY"] == API_KEY
+
+
+def test_repr_masks_the_key_and_never_shows_the_secret() -> None:
+    auth = BinanceAuth(API_KEY, HmacSigner(VECTOR_SECRET))
+    client = signed_client(API_KEY, VECTOR_SECRET)
+    for text in (repr(auth), repr(client), repr(HmacSigner(VECTOR_SECRET)), str(client)):
+        assert VECTOR_SECRET not in text
+        assert API_KEY not in text
+    assert "vmPU***" in repr(auth)
+    assert "HMAC" in repr(auth)
