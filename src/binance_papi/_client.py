@@ -12,6 +12,7 @@ Nothing touches the network until the first call.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW, DEFAULT_TIMEOUT
 from ._errors import RequestValidationError
 from ._http import AsyncPapiHTTPClient, PapiHTTPClient, ResponseInfo
 from ._retry import RetryPolicy
-from ._signing import BinanceAuth, Clock, HmacSigner, system_clock_ms
+from ._signing import BinanceAuth, Clock, HmacSigner, Signer, system_clock_ms
 from ._version import __version__
 
 USER_AGENT = f"binance-papi/{__version__} (+httpx {httpx.__version__})"
@@ -113,6 +114,24 @@ class PapiClient(Client):
         return f"PapiClient(base_url={self._base_url!r}, auth={self._signing!r}, timeout={self._timeout!r})"
 
 
+def _signer(
+    api_secret: str | bytes | None,
+    private_key: bytes | str | os.PathLike[str] | None,
+    passphrase: str | bytes | None,
+) -> Signer:
+    if api_secret is not None and private_key is not None:
+        raise RequestValidationError("give either api_secret (HMAC key) or private_key (RSA or Ed25519 key), not both")
+    if private_key is not None:
+        from ._keys import load_signer  # cryptography is imported only for asymmetric keys
+
+        return load_signer(private_key, passphrase)
+    if api_secret is None:
+        raise RequestValidationError("give api_secret (HMAC key) or private_key (RSA or Ed25519 key)")
+    if passphrase is not None:
+        raise RequestValidationError("private_key_passphrase goes with private_key, not with api_secret")
+    return HmacSigner(api_secret)
+
+
 def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         if None in (value.connect, value.read, value.write, value.pool):
@@ -125,8 +144,10 @@ def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
 
 def signed_client(
     api_key: str,
-    api_secret: str | bytes,
+    api_secret: str | bytes | None = None,
     *,
+    private_key: bytes | str | os.PathLike[str] | None = None,
+    private_key_passphrase: str | bytes | None = None,
     base_url: str = DEFAULT_BASE_URL,
     timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
     recv_window: int = DEFAULT_RECV_WINDOW,
@@ -136,11 +157,14 @@ def signed_client(
     headers: dict[str, str] | None = None,
     httpx_args: dict[str, Any] | None = None,
 ) -> PapiClient:
-    """A ready client for an HMAC API key.
+    """A ready client for an API key: HMAC (give `api_secret`) or RSA/Ed25519 (give `private_key`).
 
     Args:
         api_key: the API key (sent in X-MBX-APIKEY).
-        api_secret: the API secret (never sent; signs each request with HMAC-SHA256).
+        api_secret: an HMAC key's secret (never sent; signs each request with HMAC-SHA256).
+        private_key: an RSA (2048/4096 bit) or Ed25519 private key, as PEM bytes, a PEM string or a file
+            path; the key type is read from the key.
+        private_key_passphrase: the passphrase of an encrypted private key.
         base_url: defaults to production, https://papi.binance.com; point it at the simulator for tests.
         timeout: seconds, or an `httpx.Timeout` with every part finite.
         recv_window: ms added as recvWindow when a call does not pass one (1..60000).
@@ -151,7 +175,9 @@ def signed_client(
         headers: extra headers for every request.
         httpx_args: extra keyword arguments for the httpx clients (e.g. a transport).
     """
-    signing = BinanceAuth(api_key, HmacSigner(api_secret), recv_window=recv_window, clock=clock)
+    signing = BinanceAuth(
+        api_key, _signer(api_secret, private_key, private_key_passphrase), recv_window=recv_window, clock=clock
+    )
     base = base_url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise RequestValidationError(f"base_url must start with http:// or https://, got {base_url!r}")
