@@ -13,7 +13,7 @@ Nothing touches the network until the first call.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from attrs import define, field
@@ -27,6 +27,7 @@ from ._retry import RetryPolicy
 from ._signing import BinanceAuth, Clock, HmacSigner, Signer, system_clock_ms
 from ._version import __version__
 
+AsyncTransportName = Literal["aiohttp", "httpx"]
 USER_AGENT = f"binance-papi/{__version__} (+httpx {httpx.__version__})"
 PRODUCTION_TIME_URL = "https://fapi.binance.com/fapi/v1/time"
 
@@ -42,6 +43,7 @@ class PapiClient(Client):
     _signing: BinanceAuth = field(alias="signing")
     _retry_policy: RetryPolicy = field(factory=RetryPolicy, alias="retry_policy")
     _time_url: str = field(alias="time_url")
+    _async_transport: AsyncTransportName = field(default="aiohttp", alias="async_transport")
     _info: ResponseInfo = field(factory=ResponseInfo, init=False)
 
     def _client_args(self) -> dict[str, Any]:
@@ -66,7 +68,14 @@ class PapiClient(Client):
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         if self._async_client is None:
-            self._async_client = AsyncPapiHTTPClient(**self._client_args())
+            args = self._client_args()
+            if "transport" not in args and self._async_transport == "aiohttp":
+                # httpx's own async pool collapses with many requests in flight; aiohttp's does not.
+                # Imported here so that sync users never pay for aiohttp.
+                from httpx_aiohttp import AiohttpTransport
+
+                args["transport"] = AiohttpTransport(verify=self._verify_ssl)
+            self._async_client = AsyncPapiHTTPClient(**args)
         return self._async_client
 
     @property
@@ -156,6 +165,7 @@ def signed_client(
     clock: Clock = system_clock_ms,
     headers: dict[str, str] | None = None,
     httpx_args: dict[str, Any] | None = None,
+    async_transport: AsyncTransportName = "aiohttp",
 ) -> PapiClient:
     """A ready client for an API key: HMAC (give `api_secret`) or RSA/Ed25519 (give `private_key`).
 
@@ -174,6 +184,8 @@ def signed_client(
         clock: the local clock in ms (tests inject one).
         headers: extra headers for every request.
         httpx_args: extra keyword arguments for the httpx clients (e.g. a transport).
+        async_transport: what carries async requests when httpx_args has no transport: "aiohttp" (default,
+            via httpx-aiohttp; several times the throughput with many requests in flight) or "httpx".
     """
     signing = BinanceAuth(
         api_key, _signer(api_secret, private_key, private_key_passphrase), recv_window=recv_window, clock=clock
@@ -191,4 +203,5 @@ def signed_client(
         signing=signing,
         retry_policy=retry if retry is not None else RetryPolicy(),
         time_url=time_url,
+        async_transport=async_transport,
     )

@@ -64,8 +64,10 @@ class _Shared:
 
     @staticmethod
     def _transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
-        reason = type(exc).__name__
-        detail = str(exc)
+        # Name the root cause: under the aiohttp transport, httpx's class can be a loose mapping.
+        root: BaseException = exc.__cause__ or exc
+        reason = type(root).__name__
+        detail = str(root)
         # httpx messages can quote the URL, which carries the signature: keep only a clean reason.
         if detail and "signature=" not in detail and "?" not in detail:
             reason = f"{reason}: {detail}"

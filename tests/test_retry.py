@@ -1,0 +1,216 @@
+"""The retry layer on its own (mock transport): what is retried, how often, and that each attempt is re-signed.
+
+The same rules are exercised end to end against the simulator's faults in test_resilience.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from binance_papi import (
+    AuthenticationError,
+    BadRequestError,
+    IPBannedError,
+    OutcomeUnknownError,
+    PapiClient,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    TimestampError,
+    TransportError,
+    signed_client,
+)
+from papi_client.api.account import get_balance
+
+API_KEY = "A" * 64
+SECRET = "S" * 64
+FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002, max_retry_after=0.05)
+OK_BODY: list[object] = []
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class Script:
+    """Answers requests from a list of responses (or exceptions), recording each request."""
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        # A snapshot: the retry loop re-signs the same Request object in place.
+        self.requests.append(httpx.Request(request.method, request.url, headers=request.headers.copy()))
+        if request.url.path == "/fapi/v1/time":
+            return httpx.Response(200, json={"serverTime": 1_700_000_010_000})
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    @property
+    def balance_requests(self) -> list[httpx.Request]:
+        return [r for r in self.requests if r.url.path == "/papi/v1/balance"]
+
+
+def error(status: int, code: int, msg: str, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json={"code": code, "msg": msg}, headers=headers)
+
+
+def client_for(script: Script, policy: RetryPolicy = FAST, clock: Callable[[], int] | None = None) -> PapiClient:
+    ticks = iter(range(1_700_000_000_000, 1_800_000_000_000, 1000))
+    return signed_client(
+        API_KEY,
+        SECRET,
+        base_url="http://sim.invalid",
+        retry=policy,
+        clock=clock or (lambda: next(ticks)),
+        httpx_args={"transport": httpx.MockTransport(script)},
+    )
+
+
+def call(script: Script, policy: RetryPolicy = FAST) -> object:
+    client = client_for(script, policy)
+    return get_balance.sync(client=client)
+
+
+def timestamps(requests: list[httpx.Request]) -> list[bytes]:
+    return [r.url.query.split(b"timestamp=")[1].split(b"&")[0] for r in requests]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        error(500, -1000, "An unknown error occured while processing the request."),
+        error(503, -1000, "Service Unavailable."),
+        error(503, -1001, "Internal error; unable to process your request. Please try again."),
+        error(503, -1000, "Unknown error, please check your request or try again later."),
+        error(400, -1007, "Timeout waiting for response from backend server."),
+        error(400, -1008, "Request throttled by system-level protection."),
+        httpx.Response(502, text="<html>Bad Gateway</html>", headers={"Content-Type": "text/html"}),
+        httpx.ConnectError("connection refused"),
+        httpx.ReadTimeout("timed out"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    ],
+)
+def test_transient_failures_are_retried_and_resigned(failure: httpx.Response | Exception) -> None:
+    script = Script(failure, httpx.Response(200, json=OK_BODY))
+    assert call(script) == []
+    sent = script.balance_requests
+    assert len(sent) == 2
+    stamps = timestamps(sent)
+    assert stamps[0] != stamps[1]
+    assert sent[0].url.query.count(b"signature=") == sent[1].url.query.count(b"signature=") == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (error(503, -1000, "Service Unavailable."), ServerError),
+        (error(503, -1000, "Unknown error, please check your request or try again later."), OutcomeUnknownError),
+        (httpx.ConnectError("refused"), TransportError),
+    ],
+)
+def test_attempts_are_bounded(failure: httpx.Response | Exception, expected: type[Exception]) -> None:
+    script = Script(failure, failure, failure, failure)
+    with pytest.raises(expected):
+        call(script)
+    assert len(script.balance_requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (error(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: 1.2.3.4"), AuthenticationError),
+        (error(400, -1102, "Mandatory parameter 'timestamp' was not sent"), BadRequestError),
+        (error(400, -1108, "Invalid asset."), BadRequestError),
+        (
+            error(418, -1003, "Way too much request weight used; IP banned until 1.", **{"Retry-After": "1"}),
+            IPBannedError,
+        ),
+    ],
+)
+def test_client_errors_and_bans_are_never_retried(failure: httpx.Response, expected: type[Exception]) -> None:
+    script = Script(failure, httpx.Response(200, json=OK_BODY))
+    with pytest.raises(expected):
+        call(script)
+    assert len(script.requests) == 1
+
+
+def test_429_waits_for_a_short_retry_after() -> None:
+    script = Script(error(429, -1003, "Too many requests", **{"Retry-After": "0.01"}), httpx.Response(200, json=[]))
+    assert call(script) == []
+    assert len(script.balance_requests) == 2
+
+
+def test_429_with_a_long_retry_after_is_raised_at_once() -> None:
+    script = Script(error(429, -1003, "Too many requests", **{"Retry-After": "60"}), httpx.Response(200, json=[]))
+    with pytest.raises(RateLimitError) as caught:
+        call(script)
+    assert caught.value.retry_after == 60
+    assert len(script.requests) == 1
+
+
+def test_timestamp_error_resyncs_the_clock_and_retries_once() -> None:
+    script = Script(
+        error(400, -1021, "Timestamp for this request is outside of the recvWindow."),
+        httpx.Response(200, json=[]),
+    )
+    client = client_for(script, clock=lambda: 1_700_000_000_000)
+    assert get_balance.sync(client=client) == []
+    paths = [r.url.path for r in script.requests]
+    assert paths == ["/papi/v1/balance", "/fapi/v1/time", "/papi/v1/balance"]
+    assert client.time_offset_ms == 10_000
+    assert timestamps(script.balance_requests) == [b"1700000000000", b"1700000010000"]
+    assert "X-MBX-APIKEY" not in script.requests[1].headers  # the time request is not signed
+
+
+def test_timestamp_error_twice_is_raised() -> None:
+    failure = error(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+    script = Script(failure, failure, failure)
+    with pytest.raises(TimestampError, match="sync the clock"):
+        call(script)
+    assert len(script.balance_requests) == 2
+
+
+def test_disabled_policy_sends_once() -> None:
+    script = Script(error(503, -1000, "Service Unavailable."), httpx.Response(200, json=[]))
+    with pytest.raises(ServerError):
+        call(script, RetryPolicy.disabled())
+    assert len(script.requests) == 1
+
+
+def test_total_time_is_bounded() -> None:
+    policy = RetryPolicy(max_attempts=10, backoff_base=0.2, backoff_max=0.2, max_elapsed=0.0)
+    script = Script(*[error(503, -1000, "Service Unavailable.")] * 10)
+    with pytest.raises(ServerError):
+        call(script, policy)
+    assert len(script.requests) == 1
+
+
+def test_policy_validates_its_numbers() -> None:
+    with pytest.raises(ValueError, match="max_attempts"):
+        RetryPolicy(max_attempts=0)
+    with pytest.raises(ValueError, match="backoff_base"):
+        RetryPolicy(backoff_base=-1)
+
+
+def test_debug_log_has_no_secret_and_no_query(caplog: pytest.LogCaptureFixture) -> None:
+    script = Script(
+        error(503, -1000, "Service Unavailable.", **{"X-MBX-USED-WEIGHT-1M": "40"}),
+        httpx.Response(200, json=[], headers={"X-MBX-USED-WEIGHT-1M": "60"}),
+    )
+    client = client_for(script)
+    with caplog.at_level(logging.DEBUG, logger="binance_papi"):
+        get_balance.sync(client=client)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "GET /papi/v1/balance -> 503 (attempt 1" in text
+    assert "GET /papi/v1/balance -> 200 (attempt 2" in text
+    assert "used weight 60" in text
+    signature = script.requests[-1].url.query.split(b"signature=")[1].decode()
+    for secret in (API_KEY, SECRET, signature, "timestamp=", "signature="):
+        assert secret not in text
+    assert client.used_weight == 60
