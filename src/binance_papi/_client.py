@@ -72,7 +72,7 @@ class PapiClient(Client):
             if "transport" not in args and self._async_transport == "aiohttp":
                 # httpx's own async pool collapses with many requests in flight; aiohttp's does not.
                 # Imported here so that sync users never pay for aiohttp.
-                from httpx_aiohttp import AiohttpTransport
+                from ._aiohttp import AiohttpTransport
 
                 args["transport"] = AiohttpTransport(verify=self._verify_ssl)
             self._async_client = AsyncPapiHTTPClient(**args)
@@ -184,8 +184,8 @@ def signed_client(
         clock: the local clock in ms (tests inject one).
         headers: extra headers for every request.
         httpx_args: extra keyword arguments for the httpx clients (e.g. a transport).
-        async_transport: what carries async requests when httpx_args has no transport: "aiohttp" (default,
-            via httpx-aiohttp; several times the throughput with many requests in flight) or "httpx".
+        async_transport: what carries async requests when httpx_args has no transport: "aiohttp" (default; several
+            times the throughput with many requests in flight) or "httpx".
     """
     signing = BinanceAuth(
         api_key, _signer(api_secret, private_key, private_key_passphrase), recv_window=recv_window, clock=clock

@@ -91,7 +91,9 @@ class APIError(PapiError):
         self.received_at = time.time()
         code_text = f"Binance code {code}" if code is not None else "no Binance code"
         text = f"{method} {path}: HTTP {status_code}, {code_text}: {message}"
-        super().__init__(f"{text}. {hint}" if hint else text)
+        if hint:
+            text = f"{text}{'' if text.endswith('.') else '.'} {hint}"
+        super().__init__(text)
 
 
 class AuthenticationError(APIError):

@@ -1,0 +1,89 @@
+"""`python -m binance_papi.simulator`: serve the simulator until SIGINT or SIGTERM.
+
+Prints exactly one line, `PAPI simulator listening on http://HOST:PORT`, once the port is bound, so a
+parent process (a benchmark, a CI job) can read the port and start. argparse on purpose: this is a
+developer tool, apart from the user-facing CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from ._accounts import large_account
+from ._faults import FAULT_NAMES, parse_fault
+from ._limits import DEFAULT_WEIGHT_LIMIT
+from ._server import format_base_url, start_site
+from ._simulator import Simulator
+
+
+def _fault(text: str) -> str:
+    try:
+        parse_fault(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m binance_papi.simulator",
+        description="Local simulator of Binance's GET /papi/v1/balance (plus /papi/v1/ping and /fapi/v1/time).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
+    parser.add_argument(
+        "--fault", type=_fault, metavar="NAME", help=f"answer balance requests with a fault: {', '.join(FAULT_NAMES)}"
+    )
+    parser.add_argument(
+        "--fault-count", type=int, metavar="N", help="apply --fault to the next N balance requests only (default: all)"
+    )
+    parser.add_argument("--clock-offset-ms", type=int, default=0, help="server clock minus the real clock, ms")
+    parser.add_argument(
+        "--large-assets",
+        type=int,
+        metavar="N",
+        help="also serve large_account(N, SEED), whose key and secret that function returns",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for --large-assets (default 0)")
+    parser.add_argument(
+        "--weight-limit", type=int, default=DEFAULT_WEIGHT_LIMIT, help="IP weight per minute (default 6000)"
+    )
+    return parser
+
+
+async def _serve(simulator: Simulator, host: str, port: int) -> None:
+    runner, bound = await start_site(simulator, host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        sys.stdout.write(f"PAPI simulator listening on {format_base_url(host, bound)}\n")
+        sys.stdout.flush()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the flags, serve until SIGINT or SIGTERM, return the exit status."""
+    args = _parser().parse_args(argv)
+    simulator = Simulator(weight_limit=args.weight_limit, clock_offset_ms=args.clock_offset_ms)
+    if args.large_assets:
+        simulator.add_account(large_account(args.large_assets, args.seed))
+    if args.fault is not None:
+        if args.fault_count is None:
+            simulator.set_fault(args.fault)
+        else:
+            simulator.fail_next(args.fault, args.fault_count)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(simulator, args.host, args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Shared fixtures. `simulator`: the local PAPI simulator, fresh state per test, served over real HTTP.
+
+One server (a background thread with its own event loop) serves the whole session; each test gets it
+after `reset()`, so tests stay independent without paying for a server start each. The simulator is
+imported inside the fixtures: tests that check what `import binance_papi` loads must not find aiohttp
+loaded by this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from binance_papi.simulator import SimulatorHandle
+
+
+@pytest.fixture(scope="session")
+def simulator_server() -> Iterator[SimulatorHandle]:
+    """The session's simulator server; prefer `simulator`, which resets it first."""
+    from binance_papi.simulator import serve_in_thread
+
+    with serve_in_thread() as handle:
+        yield handle
+
+
+@pytest.fixture
+def simulator(simulator_server: SimulatorHandle) -> SimulatorHandle:
+    """The simulator with fresh state: demo account only, no faults, no used weight, real clock, empty log."""
+    simulator_server.simulator.reset()
+    return simulator_server
