@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 GENERATED := generated_client/papi_client
-HANDWRITTEN := src generator tests
+HANDWRITTEN := src generator tests scripts
 
-.PHONY: setup generate check-generated lint typecheck test clean
+.PHONY: setup demo generate check-generated lint typecheck test bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+## Start the local simulator, fetch all balances and then USDT through the CLI, stop. Nothing leaves 127.0.0.1.
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
 
 ## Regenerate the client from openapi/papi.yaml (deterministic; run after any spec or generator change).
 generate: $(STAMP)
@@ -32,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --isolated --no-cache --select F,I,UP --line-length 120 $(GENERATED)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src/binance_papi generator tests
+	$(BIN)/mypy src/binance_papi generator tests scripts
 	$(BIN)/mypy --strict $(GENERATED)
 
 test: lint typecheck check-generated

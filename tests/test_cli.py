@@ -1,0 +1,151 @@
+"""The `binance-papi` command against the simulator: tables and JSON for both shapes, errors, exit codes,
+and no secret in any output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from binance_papi._cli import main
+from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, PublicKeyVerifier, SimulatorHandle
+
+OUTPUTS: list[str] = []  # every output of this module, searched for secrets at the end
+
+
+def run(handle: SimulatorHandle | None, *args: str, env: dict[str, str] | None = None) -> Result:
+    base = ["--base-url", handle.base_url] if handle is not None else []
+    environment = {"BINANCE_API_KEY": DEMO_API_KEY, "BINANCE_API_SECRET": DEMO_API_SECRET}
+    environment.update(env or {})
+    result = CliRunner().invoke(main, ["balance", *args, *base], env=environment, catch_exceptions=False)
+    OUTPUTS.append(result.stdout + result.stderr)
+    return result
+
+
+def wire(handle: SimulatorHandle, asset: str | None = None) -> Any:
+    body = handle.simulator.demo.list_body if asset is None else handle.simulator.demo.asset_body(asset)
+    assert body is not None
+    return json.loads(body)
+
+
+def test_table_of_all_assets(simulator: SimulatorHandle) -> None:
+    result = run(simulator)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ASSET", "TOTAL", "WALLET"]
+    expected = wire(simulator)
+    assert len(lines) == 1 + len(expected)
+    for line, item in zip(lines[1:], expected, strict=True):
+        assert line.startswith(item["asset"])
+        for key in ("totalWalletBalance", "crossMarginFree", "umWalletBalance", "negativeBalance"):
+            assert item[key] in line.split()  # exactly as received
+    usdt = next(line for line in lines if line.startswith("USDT"))
+    assert "None" not in usdt  # "" stays an empty cell
+    assert "2024-" in usdt  # update time in UTC
+
+
+def test_table_of_one_asset(simulator: SimulatorHandle) -> None:
+    result = run(simulator, "--asset", "BTC")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[1].split()[:2] == ["BTC", wire(simulator, "BTC")["totalWalletBalance"]]
+
+
+@pytest.mark.parametrize("asset", [None, "USDT"])
+def test_json_is_exactly_what_binance_sent(simulator: SimulatorHandle, asset: str | None) -> None:
+    result = run(simulator, "--json", *(["--asset", asset] if asset else []))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == wire(simulator, asset)
+    assert '"0.00000000"' in result.stdout  # strings, never floats
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "env", "code", "fragments"),
+    [
+        ("none", [], {"BINANCE_API_SECRET": "W" * 64}, 4, ["InvalidSignatureError", "-1022", "secret or private key"]),
+        ("none", [], {"BINANCE_API_KEY": "U" * 64}, 4, ["AuthenticationError", "-2015", "Portfolio Margin is enabled"]),
+        ("none", [], {"BINANCE_API_KEY": "short"}, 4, ["AuthenticationError", "-2014"]),
+        ("timestamp-1021", [], {}, 5, ["TimestampError", "-1021", "sync the clock"]),
+        ("none", ["--asset", "NOPE"], {}, 10, ["BadRequestError", "-1108", "Invalid asset"]),
+        ("none", ["--recv-window", "70000"], {}, 3, ["RequestValidationError", "recvWindow"]),
+        ("wrong-type", [], {}, 9, ["InvalidResponseError", "Balance.totalWalletBalance"]),
+        ("503-unavailable", [], {}, 7, ["ServerError", "HTTP 503", "Service Unavailable"]),
+        ("none", [], {"BINANCE_API_SECRET": ""}, 3, ["BINANCE_API_SECRET"]),
+    ],
+)
+def test_errors_are_one_clear_line_with_a_distinct_exit_code(
+    simulator: SimulatorHandle, setup: str, args: list[str], env: dict[str, str], code: int, fragments: list[str]
+) -> None:
+    if setup != "none":
+        simulator.simulator.set_fault(setup)
+    result = run(simulator, *args, env=env)
+    assert result.exit_code == code, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("binance-papi: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_network_failure_exit_code(unused_port: int) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["balance", "--base-url", f"http://127.0.0.1:{unused_port}", "--timeout", "2"],
+        env={"BINANCE_API_KEY": DEMO_API_KEY, "BINANCE_API_SECRET": DEMO_API_SECRET},
+    )
+    OUTPUTS.append(result.stdout + result.stderr)
+    assert result.exit_code == 8
+    assert "TransportError" in result.stderr
+
+
+def test_private_key_file(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    key = ed25519.Ed25519PrivateKey.generate()
+    api_key = "E" * 64
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    simulator.simulator.add_key(api_key, PublicKeyVerifier(public))
+    path = tmp_path / "ed25519.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"hunter22"),
+        )
+    )
+    env = {
+        "BINANCE_API_KEY": api_key,
+        "BINANCE_API_SECRET": "",
+        "BINANCE_PRIVATE_KEY_FILE": str(path),
+        "BINANCE_PRIVATE_KEY_PASSPHRASE": "hunter22",
+    }
+    result = run(simulator, "--json", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == wire(simulator)
+    wrong = run(simulator, env={**env, "BINANCE_PRIVATE_KEY_PASSPHRASE": "nope"})
+    assert wrong.exit_code == 3
+    assert "wrong passphrase" in wrong.stderr
+    assert "hunter22" not in wrong.stderr
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_no_secret_in_any_output(simulator: SimulatorHandle) -> None:
+    run(simulator)  # at least one successful run in the record, whatever ran before
+    signatures = [r.params().get("signature", "") for r in simulator.simulator.requests]
+    text = "\n".join(OUTPUTS)
+    for secret in (DEMO_API_SECRET, DEMO_API_KEY, "W" * 64, "hunter22", *filter(None, signatures)):
+        assert secret not in text
