@@ -77,6 +77,22 @@ def test_empty_secret_is_rejected() -> None:
         HmacSigner("")
 
 
+ONE_BALANCE = {
+    "asset": "",
+    "totalWalletBalance": "1.5",
+    "crossMarginBorrowed": "0",
+    "crossMarginFree": "1.5",
+    "crossMarginInterest": "0",
+    "crossMarginLocked": "0",
+    "umWalletBalance": "0",
+    "umUnrealizedPNL": "",
+    "cmWalletBalance": "0",
+    "cmUnrealizedPNL": "",
+    "updateTime": 0,
+    "negativeBalance": "0",
+}
+
+
 class Recorder:
     """A transport that records each request it is handed (what would go on the wire)."""
 
@@ -85,7 +101,9 @@ class Recorder:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        return httpx.Response(200, json=[])
+        if b"asset=" not in request.url.query:
+            return httpx.Response(200, json=[])
+        return httpx.Response(200, json={**ONE_BALANCE, "asset": request.url.params["asset"]})
 
 
 @pytest.mark.parametrize("recv_window", [0, 60001, -5])
@@ -108,7 +126,7 @@ def test_every_send_is_signed_afresh_and_signature_is_last() -> None:
         httpx_args={"transport": httpx.MockTransport(recorder)},
     )
     for _ in range(3):
-        assert get_balance.sync(client=client, asset="BTC") == []
+        assert get_balance.sync(client=client, asset="BTC").asset == "BTC"
     queries = [r.url.query for r in recorder.requests]
     stamps = [q.split(b"timestamp=")[1].split(b"&")[0] for q in queries]
     assert len(set(stamps)) == 3

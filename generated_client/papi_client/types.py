@@ -43,17 +43,17 @@ class File:
         return self.file_name, self.payload, self.mime_type
 
 
-T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
-@define
-class Response(Generic[T]):
-    """A response from an endpoint"""
+@define(frozen=True)
+class Response(Generic[T_co]):
+    """A response from an endpoint: status, raw body, headers and the parsed success value (read-only)."""
 
     status_code: HTTPStatus
     content: bytes
     headers: MutableMapping[str, str]
-    parsed: T
+    parsed: T_co
 
 
 # Field parsers used by the generated models' `from_dict`. They are strict on JSON types (a JSON number is
