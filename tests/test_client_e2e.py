@@ -4,6 +4,7 @@ decimals, signing of awkward parameters, and every key type."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -282,3 +283,22 @@ def test_key_registered_for_another_api_key_is_rejected(simulator: SimulatorHand
     with client, pytest.raises(InvalidSignatureError) as caught:
         get_balance.sync(client=client)
     assert caught.value.code == -1022
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_no_logger_records_secrets_or_signatures(
+    simulator: SimulatorHandle, transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):  # every logger: ours, httpx, httpcore, aiohttp
+        with make_client(simulator) as client:
+            get_balance.sync(client=client, asset="USDT")
+        async with make_client(simulator, async_transport=transport) as client:
+            await get_balance.asyncio(client=client)
+    text = "\n".join(f"{r.name}: {r.getMessage()}" for r in caplog.records)
+    assert "HTTP Request: GET http://" in text  # httpx's own line is there, redacted
+    assert "<query redacted>" in text
+    signatures = [r.params()["signature"] for r in simulator.simulator.requests]
+    assert len(signatures) == 2
+    for secret in (DEMO_API_KEY, DEMO_API_SECRET, *signatures, "signature=", "timestamp="):
+        assert secret not in text

@@ -22,6 +22,28 @@ from ._signing import BinanceAuth
 logger = logging.getLogger("binance_papi")
 
 
+class RedactQueryFilter(logging.Filter):
+    """Drops the query string from URLs that httpx logs ("HTTP Request: GET https://...?...&signature=...").
+
+    httpx logs every request at INFO with the full URL; for a signed endpoint that is the signature and the
+    parameters. Installed on the "httpx" logger when this module is imported.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) and a.query for a in record.args):
+            record.args = tuple(
+                f"{a.scheme}://{a.netloc.decode('ascii')}{a.path}?<query redacted>"
+                if isinstance(a, httpx.URL) and a.query
+                else a
+                for a in record.args
+            )
+        return True
+
+
+if not any(isinstance(f, RedactQueryFilter) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(RedactQueryFilter())
+
+
 class ResponseInfo:
     """What the latest response said about the account's limits; shared by a client's sync and async sides."""
 
