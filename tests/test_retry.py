@@ -5,7 +5,10 @@ The same rules are exercised end to end against the simulator's faults in test_r
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
 import logging
+import time
 from collections.abc import Callable
 
 import httpx
@@ -214,3 +217,57 @@ def test_debug_log_has_no_secret_and_no_query(caplog: pytest.LogCaptureFixture) 
     for secret in (API_KEY, SECRET, signature, "timestamp=", "signature="):
         assert secret not in text
     assert client.used_weight == 60
+
+
+def test_after_a_429_not_waited_out_nothing_is_sent_until_retry_after() -> None:
+    script = Script(error(429, -1003, "Too many requests", **{"Retry-After": "60"}), httpx.Response(200, json=[]))
+    client = client_for(script)
+    with pytest.raises(RateLimitError):
+        get_balance.sync(client=client)
+    with pytest.raises(RateLimitError, match="not sent") as caught:
+        get_balance.sync(client=client)
+    assert caught.value.retry_after is not None
+    assert 59 < caught.value.retry_after <= 60
+    assert len(script.requests) == 1
+
+
+def test_after_a_418_nothing_is_sent_sync_or_async() -> None:
+    script = Script(error(418, -1003, "Way too much request weight used; IP banned until 1.", **{"Retry-After": "300"}))
+    client = client_for(script)
+    with pytest.raises(IPBannedError) as first:
+        get_balance.sync(client=client)
+    assert first.value.banned_until is not None
+    assert first.value.banned_until > time.time() + 290
+    with pytest.raises(IPBannedError, match="not sent"):
+        get_balance.sync(client=client)
+
+    async def again() -> None:
+        async with client:
+            await get_balance.asyncio(client=client)
+
+    with pytest.raises(IPBannedError, match="not sent"):
+        asyncio.run(again())
+    assert len(script.requests) == 1
+
+
+def test_timestamp_error_falls_back_on_the_date_header_when_the_time_endpoint_fails() -> None:
+    date = email.utils.formatdate(1_700_000_030, usegmt=True)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/fapi/v1/time":
+            raise httpx.ConnectError("no route to the futures host")
+        stamp = int(request.url.params["timestamp"])
+        if stamp < 1_700_000_029_000:
+            return error(400, -1021, "Timestamp for this request is outside of the recvWindow.", Date=date)
+        return httpx.Response(200, json=[])
+
+    client = signed_client(
+        API_KEY,
+        SECRET,
+        base_url="http://sim.invalid",
+        retry=FAST,
+        clock=lambda: 1_700_000_000_000,
+        httpx_args={"transport": httpx.MockTransport(answer)},
+    )
+    assert get_balance.sync(client=client) == []
+    assert 29_500 <= client.time_offset_ms <= 30_500

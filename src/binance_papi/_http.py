@@ -8,6 +8,7 @@ Only 2XX responses leave `send`; everything else becomes an exception from `_err
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 
 from ._constants import USED_WEIGHT_HEADER
-from ._errors import PapiError, TransportError, error_from_response
+from ._errors import IPBannedError, PapiError, RateLimitError, TransportError, error_from_response
 from ._retry import RetryPolicy, RetryState
 from ._signing import BinanceAuth
 
@@ -44,14 +45,21 @@ if not any(isinstance(f, RedactQueryFilter) for f in logging.getLogger("httpx").
     logging.getLogger("httpx").addFilter(RedactQueryFilter())
 
 
-class ResponseInfo:
-    """What the latest response said about the account's limits; shared by a client's sync and async sides."""
+# A 418 without Retry-After still bans for at least two minutes (Binance: "from 2 minutes to 3 days").
+DEFAULT_BAN_SECONDS = 120.0
 
-    __slots__ = ("used_weight",)
+
+class ResponseInfo:
+    """What responses said about the IP's limits; shared by a client's sync and async sides."""
+
+    __slots__ = ("blocked_by", "blocked_until", "used_weight")
 
     def __init__(self) -> None:
         self.used_weight: int | None = None
         """X-MBX-USED-WEIGHT-1M of the latest response: the IP's used request weight this minute."""
+        self.blocked_until = 0.0
+        """time.monotonic() before which nothing is sent: a 418 ban, or a 429's Retry-After not waited out."""
+        self.blocked_by: RateLimitError | IPBannedError | None = None
 
 
 class _Shared:
@@ -95,6 +103,34 @@ class _Shared:
             reason = f"{reason}: {detail}"
         return TransportError(reason, method=request.method, path=request.url.path)
 
+    def _note_limit(self, error: PapiError) -> None:
+        """After a 418, or a 429 with Retry-After, remember not to send anything until it has passed."""
+        if isinstance(error, (IPBannedError, RateLimitError)):
+            wait = error.retry_after
+            if wait is None and isinstance(error, IPBannedError):
+                wait = DEFAULT_BAN_SECONDS
+            if wait is not None and wait > 0:
+                self.info.blocked_until = max(self.info.blocked_until, time.monotonic() + wait)
+                self.info.blocked_by = error
+
+    def _refuse_while_blocked(self, request: httpx.Request) -> None:
+        """Raise, without sending, while a ban or a Retry-After is running: more requests extend bans."""
+        blocked_by = self.info.blocked_by
+        remaining = self.info.blocked_until - time.monotonic()
+        if blocked_by is None or remaining <= 0:
+            return
+        raise type(blocked_by)(
+            status_code=blocked_by.status_code,
+            code=blocked_by.code,
+            message=f"not sent: {blocked_by.message} ({remaining:.1f} s of Retry-After left)",
+            method=request.method,
+            path=request.url.path,
+            used_weight=blocked_by.used_weight,
+            retry_after=remaining,
+            hint=blocked_by.hint,
+            response=blocked_by.response,
+        )
+
     def _log_retry(self, error: PapiError, attempt: int, delay: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("retrying after %s in %.3f s (attempt %d next)", type(error).__name__, delay, attempt)
@@ -137,6 +173,15 @@ class PapiHTTPClient(_Shared, httpx.Client):
         super().__init__(auth=signing, **kwargs)
         self._setup(signing, retry_policy, time_url, info)
 
+    def _resync(self, rejected: httpx.Response) -> None:
+        """After a -1021: measure the server clock; if that fails, fall back on the rejection's Date header."""
+        try:
+            self.sync_time()
+        except PapiError:
+            now = self.signing.local_time_ms()
+            with contextlib.suppress(PapiError):  # no Date either: retry as is; a second -1021 is raised
+                self._apply_server_time(rejected, now, now)
+
     def sync_time(self) -> int:
         """Measure the server clock, store the offset in the signing hook and return it (ms)."""
         sent = self.signing.local_time_ms()
@@ -147,6 +192,7 @@ class PapiHTTPClient(_Shared, httpx.Client):
         return self._apply_server_time(response, sent, self.signing.local_time_ms())
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
+        self._refuse_while_blocked(request)
         state = RetryState(self.retry_policy)
         unsigned_url = request.url
         while True:
@@ -163,8 +209,9 @@ class PapiHTTPClient(_Shared, httpx.Client):
                 if response.is_success:
                     return response
                 error = error_from_response(response)
+                self._note_limit(error)
                 if state.wants_resync(error):
-                    self.sync_time()
+                    self._resync(response)
                     continue
             delay = state.delay_before_retry(error)
             if delay is None:
@@ -188,6 +235,15 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         super().__init__(auth=signing, **kwargs)
         self._setup(signing, retry_policy, time_url, info)
 
+    async def _resync(self, rejected: httpx.Response) -> None:
+        """After a -1021: measure the server clock; if that fails, fall back on the rejection's Date header."""
+        try:
+            await self.sync_time()
+        except PapiError:
+            now = self.signing.local_time_ms()
+            with contextlib.suppress(PapiError):  # no Date either: retry as is; a second -1021 is raised
+                self._apply_server_time(rejected, now, now)
+
     async def sync_time(self) -> int:
         """Measure the server clock, store the offset in the signing hook and return it (ms)."""
         sent = self.signing.local_time_ms()
@@ -198,6 +254,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         return self._apply_server_time(response, sent, self.signing.local_time_ms())
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
+        self._refuse_while_blocked(request)
         state = RetryState(self.retry_policy)
         unsigned_url = request.url
         while True:
@@ -214,8 +271,9 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
                 if response.is_success:
                     return response
                 error = error_from_response(response)
+                self._note_limit(error)
                 if state.wants_resync(error):
-                    await self.sync_time()
+                    await self._resync(response)
                     continue
             delay = state.delay_before_retry(error)
             if delay is None:
