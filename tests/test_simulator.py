@@ -597,8 +597,14 @@ def test_client_rate_limit_and_ban_errors(simulator: SimulatorHandle) -> None:
         assert client.used_weight == 20
         with pytest.raises(RateLimitError) as limited:
             get_balance.sync(client=client)
-        with pytest.raises(IPBannedError) as banned:
+        received = len(sim.requests)
+        # The same client refuses to walk into a ban: nothing is sent while Retry-After runs.
+        with pytest.raises(RateLimitError, match="not sent"):
             get_balance.sync(client=client)
+        assert len(sim.requests) == received
+    # Another client (a second process, say) that keeps sending is banned.
+    with client_for(simulator) as other, pytest.raises(IPBannedError) as banned:
+        get_balance.sync(client=other)
     assert (limited.value.status_code, limited.value.code) == (429, -1003)
     assert limited.value.retry_after is not None
     assert 1 <= limited.value.retry_after <= 60
