@@ -135,3 +135,11 @@ def test_invalid_response_error_is_a_value_error() -> None:
     # Callers that already catch ValueError around parsing keep working.
     with pytest.raises(ValueError, match="Balance"):
         Balance.from_dict(item(totalWalletBalance=1.0))
+
+
+def test_numeric_strings_are_only_accepted_where_the_spec_says_so() -> None:
+    from papi_client.models import Error
+
+    assert Error.from_dict({"code": -1022, "msg": "x"}).code == -1022
+    with pytest.raises(InvalidResponseError, match=r"Error\.code: expected an integer, got '-1022' \(str\)"):
+        Error.from_dict({"code": "-1022", "msg": "x"})

@@ -113,6 +113,7 @@ def test_balance_schema_has_every_documented_field() -> None:
         else:
             assert (prop["type"], prop["format"]) == ("string", "decimal"), name
     assert balance["properties"]["cmUnrealizedPNL"]["x-empty-is-none"] is True
+    assert balance["properties"]["updateTime"]["x-numeric-string"] is True  # "0" seen on the wire
 
 
 def test_error_responses_are_declared() -> None:

@@ -108,12 +108,19 @@ def format_decimal(value: Decimal) -> str:
 
 
 def parse_int(value: object, field: str) -> int:
-    """An int from a JSON integer or from a string of digits (Binance sends both)."""
+    """A JSON integer (never a bool, never a float)."""
     if type(value) is int:
         return value
-    if type(value) is str and value.lstrip("-").isdigit() and value.isascii():
-        return int(value)
     raise _invalid(value, field, "an integer")
+
+
+def parse_numeric_int(value: object, field: str) -> int:
+    """An int from a JSON integer or from a string of digits (Binance sends both for some fields)."""
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isascii() and value.removeprefix("-").isdigit():
+        return int(value)
+    raise _invalid(value, field, "an integer, or a string of digits")
 
 
 def parse_str(value: object, field: str) -> str:
@@ -141,6 +148,7 @@ __all__ = [
     "parse_bool",
     "parse_decimal",
     "parse_int",
+    "parse_numeric_int",
     "parse_optional_decimal",
     "parse_str",
 ]

@@ -198,10 +198,12 @@ def error_from_response(response: httpx.Response) -> APIError:
         message = f"{response.reason_phrase or 'error'} (not a Binance error body: {excerpt!r})"
     status = response.status_code
     cls = _classify(status, code, message)
-    hint = _HINTS.get(code, "") if code is not None else ""
-    if not hint and cls is IPBannedError:
+    # A ban is told by its status (418 also carries -1003, the 429 code), so its hint goes first.
+    if cls is IPBannedError:
         hint = "The IP is banned for ignoring 429s: send nothing until Retry-After has passed"
-    elif not hint and cls is RateLimitError:
+    else:
+        hint = _HINTS.get(code, "") if code is not None else ""
+    if not hint and cls is RateLimitError:
         hint = "Wait for Retry-After before sending again; continuing gets the IP banned (418)"
     elif not hint and cls is AuthenticationError:
         hint = _HINTS[-2015]

@@ -27,6 +27,28 @@ Clock = Callable[[], int]
 """Returns the current time in milliseconds since the epoch."""
 
 
+# The bytes httpx stores unchanged in a URL's query: printable ASCII except `"`, `#`, `<` and `>` (`%` stays
+# as it is, escaped or not). See `_with_query`.
+_QUERY_KEPT_AS_IS = bytes(sorted(set(range(0x21, 0x7F)) - set(b'"#<>')))
+_MAX_URL_LENGTH = 65536  # httpx's limit per URL component
+
+
+def _with_query(url: httpx.URL, query: bytes) -> httpx.URL:
+    """`url.copy_with(query=query)`, minus the cost of httpx re-parsing the whole URL when nothing would change.
+
+    `copy_with` re-parses and re-validates every component (about 15 us, a tenth of a sequential call's
+    client-side time). The signed query is the caller's query, which httpx already validated and encoded,
+    plus `recvWindow`, `timestamp` and a query-safe signature: when every byte is one httpx would keep as
+    it is, the result is the same URL, so it is built directly (httpx 0.28's own representation; httpx is
+    pinned below 0.29). Anything else takes the regular path, with httpx's own checks and encoding.
+    """
+    if len(query) <= _MAX_URL_LENGTH and not query.translate(None, _QUERY_KEPT_AS_IS):
+        signed = httpx.URL.__new__(httpx.URL)
+        signed._uri_reference = url._uri_reference._replace(query=query.decode("ascii"))  # noqa: SLF001
+        return signed
+    return url.copy_with(query=query)
+
+
 def system_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -134,7 +156,7 @@ class BinanceAuth(httpx.Auth):
         return query + b"&signature=" + self._signer.sign(query)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.url = request.url.copy_with(query=self.sign_query(request.url.query))
+        request.url = _with_query(request.url, self.sign_query(request.url.query))
         request.headers[API_KEY_HEADER] = self._api_key
         yield request
 

@@ -15,7 +15,7 @@ from ..types import (
     Unset,
     format_decimal,
     parse_decimal,
-    parse_int,
+    parse_numeric_int,
     parse_optional_decimal,
     parse_str,
 )
@@ -39,7 +39,7 @@ class Balance:
         cm_wallet_balance (Decimal): COIN-M futures wallet balance.
         cm_unrealized_pnl (Decimal | None): COIN-M futures unrealized profit and loss; "" when there is none (as in the docs example).
         update_time (int): Last update, milliseconds since the epoch. Also seen on the wire as a numeric string ("0"), which
-            the model accepts.
+            the model accepts (x-numeric-string).
         negative_balance (Decimal): Negative balance.
         cross_margin_asset (Decimal | Unset): Cross margin asset = cross margin free + cross margin locked. Absent from the single-asset response
             in the docs.
@@ -142,7 +142,7 @@ class Balance:
 
         cm_unrealized_pnl = parse_optional_decimal(d.pop("cmUnrealizedPNL", UNSET), "Balance.cmUnrealizedPNL")
 
-        update_time = parse_int(d.pop("updateTime", UNSET), "Balance.updateTime")
+        update_time = parse_numeric_int(d.pop("updateTime", UNSET), "Balance.updateTime")
 
         negative_balance = parse_decimal(d.pop("negativeBalance", UNSET), "Balance.negativeBalance")
 
