@@ -20,14 +20,12 @@ import hmac
 import time
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
@@ -42,9 +40,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, FAULT_HEADER, SimulatorHandle, demo_account
+from spec_data import SPEC, resolve
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "papi.yaml"
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 BALANCE = "/papi/v1/balance"
 OPERATION: dict[str, Any] = SPEC["paths"][BALANCE]["get"]
 API_KEY_HEADER = "X-MBX-APIKEY"
@@ -62,20 +59,6 @@ CHECKS: list[CheckFunction] = [
 requests of their own (ignored_auth, unsupported_method, ...), which exercise auth handling rather than the
 response contract, and negative_data_rejection would be flaky here: recvWindow=0 (below the spec's minimum
 of 1) is accepted when the request arrives within the same millisecond."""
-
-
-def resolve(node: Any) -> Any:
-    """`node` with every local $ref of the spec inlined (the spec has no recursive schemas)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = SPEC
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return resolve(target)
-        return {key: resolve(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [resolve(item) for item in node]
-    return node
 
 
 def auth_parameters(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:

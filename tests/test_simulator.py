@@ -56,23 +56,10 @@ from binance_papi.simulator import (
 from papi_client.api.account import get_balance
 from papi_client.models import Balance
 from papi_client.types import UNSET
+from spec_data import DOC_FIELDS
 
 BALANCE = "/papi/v1/balance"
-FIELDS = {
-    "asset",
-    "totalWalletBalance",
-    "crossMarginAsset",
-    "crossMarginBorrowed",
-    "crossMarginFree",
-    "crossMarginInterest",
-    "crossMarginLocked",
-    "umWalletBalance",
-    "umUnrealizedPNL",
-    "cmWalletBalance",
-    "cmUnrealizedPNL",
-    "updateTime",
-    "negativeBalance",
-}
+FIELDS = set(DOC_FIELDS)
 AMOUNT = re.compile(r"-?[0-9]+\.[0-9]{8}")
 OTHER_KEY = "OtherKey" + "x" * 56
 T0 = 1_750_000_000_000

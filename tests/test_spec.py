@@ -7,49 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from papi_client.models import Balance
+from spec_data import DOC_FIELDS, SPEC, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "papi.yaml").read_text(encoding="utf-8"))
 SEED = next((ROOT.parent / "shared" / "seed").glob("*.txt"), None)
 OPERATION = SPEC["paths"]["/papi/v1/balance"]["get"]
-DOC_FIELDS = [
-    "asset",
-    "totalWalletBalance",
-    "crossMarginAsset",
-    "crossMarginBorrowed",
-    "crossMarginFree",
-    "crossMarginInterest",
-    "crossMarginLocked",
-    "umWalletBalance",
-    "umUnrealizedPNL",
-    "cmWalletBalance",
-    "cmUnrealizedPNL",
-    "updateTime",
-    "negativeBalance",
-]
-
-
-def _resolve(node: Any) -> Any:
-    """The spec with every local $ref inlined (enough for this spec: no recursion)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = SPEC
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            return _resolve(target)
-        return {k: _resolve(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_resolve(v) for v in node]
-    return node
 
 
 def _ok_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = _resolve(OPERATION["responses"]["200"]["content"]["application/json"]["schema"])
+    schema: dict[str, Any] = resolve(OPERATION["responses"]["200"]["content"]["application/json"]["schema"])
     return schema
 
 
@@ -74,7 +44,7 @@ def test_operation_metadata() -> None:
 
 
 def test_parameter_table_is_fully_accounted_for() -> None:
-    params = {p["name"]: p for p in _resolve(OPERATION["parameters"])}
+    params = {p["name"]: p for p in resolve(OPERATION["parameters"])}
     # The docs' table: asset STRING NO, recvWindow LONG NO, timestamp LONG YES; plus the signature.
     assert set(params) == {"asset", "recvWindow", "timestamp", "signature"}
     assert params["asset"]["required"] is False
@@ -92,7 +62,7 @@ def test_parameter_table_is_fully_accounted_for() -> None:
 def test_parameter_table_matches_the_docs_page() -> None:
     assert SEED is not None
     rows = re.findall(r"^\| (\w+) \| (\w+) \| (YES|NO) \|", SEED.read_text(encoding="utf-8"), re.MULTILINE)
-    params = {p["name"]: p for p in _resolve(OPERATION["parameters"])}
+    params = {p["name"]: p for p in resolve(OPERATION["parameters"])}
     assert rows
     for name, wire_type, required in rows:
         assert name in params, name
@@ -118,7 +88,7 @@ def test_balance_schema_has_every_documented_field() -> None:
 
 def test_error_responses_are_declared() -> None:
     for status in ("4XX", "5XX"):
-        schema = _resolve(OPERATION["responses"][status])["content"]["application/json"]["schema"]
+        schema = resolve(OPERATION["responses"][status])["content"]["application/json"]["schema"]
         assert schema["required"] == ["code", "msg"]
 
 
