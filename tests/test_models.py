@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papi_client.errors import InvalidResponseError
 from papi_client.models import Balance
@@ -143,3 +145,50 @@ def test_numeric_strings_are_only_accepted_where_the_spec_says_so() -> None:
     assert Error.from_dict({"code": -1022, "msg": "x"}).code == -1022
     with pytest.raises(InvalidResponseError, match=r"Error\.code: expected an integer, got '-1022' \(str\)"):
         Error.from_dict({"code": "-1022", "msg": "x"})
+
+
+# The fast path of from_dict must agree with the field-by-field checked path on every input.
+_amounts = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: format(d, "f")),
+    st.sampled_from(["", "0", "0.00000000", "-1.5", "NaN", "Infinity", "1e5", "abc", " 1", "1_0"]),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.booleans(),
+)
+_values: dict[str, st.SearchStrategy[Any]] = {key: _amounts for key in DOC_ITEM if key not in ("asset", "updateTime")}
+_values["asset"] = st.one_of(st.text(max_size=5), st.integers(), st.none())
+_values["updateTime"] = st.one_of(st.integers(), st.sampled_from(["0", "12", "-3", "x"]), st.floats(), st.booleans())
+
+
+@st.composite
+def balance_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    data = {key: draw(strategy) for key, strategy in _values.items() if draw(st.integers(0, 9)) > 0}
+    if draw(st.booleans()):
+        data.update(draw(st.dictionaries(st.text(max_size=4), st.integers(), max_size=2)))
+    return data
+
+
+def _outcome(parse: Any, data: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        result = parse(data)
+    except InvalidResponseError as error:
+        return ("error", str(error))
+    return ("ok", (result.to_dict(), result.additional_properties, repr(result)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(balance_dicts())
+def test_fast_path_agrees_with_the_checked_path(data: dict[str, Any]) -> None:
+    assert _outcome(Balance.from_dict, data) == _outcome(Balance.from_dict_checked, data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(list(DOC_ITEM)), unique=True), st.booleans())
+def test_fast_path_on_well_formed_objects(missing: list[str], extra: bool) -> None:
+    data = {k: v for k, v in item().items() if k not in missing or k == "crossMarginAsset"}
+    if "crossMarginAsset" in missing:
+        del data["crossMarginAsset"]
+    if extra:
+        data["newField"] = "7"
+    assert _outcome(Balance.from_dict, data) == _outcome(Balance.from_dict_checked, data)

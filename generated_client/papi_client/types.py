@@ -2,14 +2,25 @@
 # Do not edit by hand: change the spec or generator/, then run `make generate`.
 """Contains some shared types for properties"""
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
 from attrs import define
 
 from .errors import InvalidResponseError
+
+_json_loads: Callable[[bytes], Any]
+try:  # orjson decodes large bodies about twice as fast; the standard library is the fallback
+    from orjson import loads as _json_loads
+except ImportError:  # pragma: no cover
+    from json import loads as _json_loads
+
+
+def decode_json(content: bytes) -> Any:
+    """The decoded JSON body. Raises ValueError (json.JSONDecodeError) when it is not JSON."""
+    return _json_loads(content)
 
 
 class Unset:
@@ -144,6 +155,7 @@ __all__ = [
     "RequestFiles",
     "Response",
     "Unset",
+    "decode_json",
     "format_decimal",
     "parse_bool",
     "parse_decimal",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import InvalidOperation
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -16,6 +17,13 @@ from ..types import (
 )
 
 T = TypeVar("T", bound="Error")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "code",
+        "msg",
+    }
+)
 
 
 @_attrs_define
@@ -50,7 +58,36 @@ class Error:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Build from a decoded JSON object; raises `InvalidResponseError` naming any field that is wrong."""
+        """Build from a decoded JSON object; raises `InvalidResponseError` naming any field that is wrong.
+
+        The usual, well-formed object takes a fast path with the checks inlined (large responses parse
+        thousands of these). Anything unusual (a missing or mistyped field, a malformed or non-finite number,
+        a Mapping that is not a dict) goes to `from_dict_checked`, which names the problem.
+        """
+        if type(src_dict) is dict:
+            d = src_dict
+            try:
+                _code = d["code"]
+                _msg = d["msg"]
+                if type(_code) is int and type(_msg) is str:
+                    code: int = _code
+                    msg: str = _msg
+                    if True:
+                        error = cls(
+                            code=code,
+                            msg=msg,
+                        )
+                        known = 2
+                        if len(d) > known:
+                            error.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
+                        return error
+            except (KeyError, InvalidOperation):
+                pass  # the checked path below says which field and why
+        return cls.from_dict_checked(src_dict)
+
+    @classmethod
+    def from_dict_checked(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """`from_dict` checking field by field, naming the first one that is wrong."""
         if not isinstance(src_dict, dict):
             if not isinstance(src_dict, Mapping):
                 raise InvalidResponseError(

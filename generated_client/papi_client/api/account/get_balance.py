@@ -9,7 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...errors import InvalidResponseError
 from ...models.balance import Balance
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, decode_json
 
 
 def _get_kwargs(
@@ -41,12 +41,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
             def _parse_response_200(data: object) -> Balance | list[Balance]:
                 if isinstance(data, list):
-                    response_200_type_0 = []
-                    _response_200_type_0 = data
-                    for response_200_type_0_item_data in _response_200_type_0:
-                        response_200_type_0_item = Balance.from_dict(response_200_type_0_item_data)
-
-                        response_200_type_0.append(response_200_type_0_item)
+                    response_200_type_0 = [Balance.from_dict(item) for item in data]
 
                     return response_200_type_0
                 if isinstance(data, dict):
@@ -57,7 +52,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
                     f"expected dict[str, Any] | list[dict[str, Any]], got {type(data).__name__}: {str(data)[:60]!r}"
                 )
 
-            response_200 = _parse_response_200(response.json())
+            response_200 = _parse_response_200(decode_json(response.content))
 
             return response_200
 
