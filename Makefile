@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 GENERATED := generated_client/papi_client
-HANDWRITTEN := src generator tests scripts
+HANDWRITTEN := src generator tests scripts bench
 
 .PHONY: setup demo generate check-generated lint typecheck test bench bench-quick clean
 
@@ -36,11 +36,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check --isolated --no-cache --select F,I,UP --line-length 120 $(GENERATED)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src/binance_papi generator tests scripts
+	$(BIN)/mypy src/binance_papi generator tests scripts bench
 	$(BIN)/mypy --strict $(GENERATED)
 
-test: lint typecheck check-generated
+test: lint typecheck check-generated bench-quick
 	$(BIN)/pytest
+
+## Client vs hand-written floors, side by side (about a minute); exits 1 if a target is missed.
+## Results: bench/results/latest.json. The table in README.md comes from a full run.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## A few seconds: proves the benchmark runs (targets shown, not enforced). Part of `make test`.
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from binance_papi import BinanceAuth, HmacSigner, RequestValidationError, RetryPolicy, signed_client
+from binance_papi._signing import _with_query
 from papi_client.api.account import get_balance
 
 # Binance's published HMAC example (Spot docs), from shared/reference/papi-facts.md.
@@ -145,3 +148,51 @@ def test_repr_masks_the_key_and_never_shows_the_secret() -> None:
         assert API_KEY not in text
     assert "vmPU***" in repr(auth)
     assert "HMAC" in repr(auth)
+
+
+# `_with_query` builds the signed URL without httpx's full re-parse; it must be indistinguishable from
+# `url.copy_with(query=...)`: the same URL, or the same exception.
+def _url_outcome(build: Callable[[], httpx.URL]) -> tuple[object, ...]:
+    try:
+        url = build()
+    except Exception as error:  # noqa: BLE001  (the exception type is what is compared)
+        return ("error", type(error).__name__)
+    return ("ok", str(url), url.raw_path, url.query, url.fragment, url.host, url.port)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    url=st.sampled_from(
+        [
+            "https://papi.binance.com/papi/v1/balance",
+            "http://127.0.0.1:8080/papi/v1/balance",
+            "http://[::1]:1/a%20b/c?x=1",
+            "https://h/p#frag",
+        ]
+    ),
+    query=st.one_of(
+        st.binary(max_size=40),
+        st.text(max_size=40).map(lambda s: s.encode("utf-8", "surrogatepass")),
+        st.dictionaries(st.text(max_size=5), st.text(max_size=8), max_size=3).map(
+            lambda p: str(httpx.QueryParams(p)).encode()
+        ),
+    ),
+)
+def test_signed_url_shortcut_matches_copy_with(url: str, query: bytes) -> None:
+    base = httpx.URL(url)
+    assert _url_outcome(lambda: _with_query(base, query)) == _url_outcome(lambda: base.copy_with(query=query))
+
+
+def test_signed_url_shortcut_on_an_overlong_query() -> None:
+    base = httpx.URL("http://h/p")
+    query = b"a=" + b"1" * 70000
+    assert _url_outcome(lambda: _with_query(base, query)) == _url_outcome(lambda: base.copy_with(query=query))
+
+
+def test_empty_params_give_the_same_url() -> None:
+    with signed_client(API_KEY, "s") as client:
+        http = client.get_httpx_client()
+        plain = http.build_request("GET", "/papi/v1/balance", params=None)
+        empty = http.build_request("GET", "/papi/v1/balance", params={})
+    assert plain.url == empty.url
+    assert str(plain.url) == "https://papi.binance.com/papi/v1/balance"

@@ -203,19 +203,19 @@ class Balance:
                         and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
                     ):
                         balance = cls(
-                            asset=asset,
-                            total_wallet_balance=total_wallet_balance,
-                            cross_margin_borrowed=cross_margin_borrowed,
-                            cross_margin_free=cross_margin_free,
-                            cross_margin_interest=cross_margin_interest,
-                            cross_margin_locked=cross_margin_locked,
-                            um_wallet_balance=um_wallet_balance,
-                            um_unrealized_pnl=um_unrealized_pnl,
-                            cm_wallet_balance=cm_wallet_balance,
-                            cm_unrealized_pnl=cm_unrealized_pnl,
-                            update_time=update_time,
-                            negative_balance=negative_balance,
-                            cross_margin_asset=cross_margin_asset,
+                            asset,
+                            total_wallet_balance,
+                            cross_margin_borrowed,
+                            cross_margin_free,
+                            cross_margin_interest,
+                            cross_margin_locked,
+                            um_wallet_balance,
+                            um_unrealized_pnl,
+                            cm_wallet_balance,
+                            cm_unrealized_pnl,
+                            update_time,
+                            negative_balance,
+                            cross_margin_asset,
                         )
                         known = 12 + (_cross_margin_asset is not UNSET)
                         if len(d) > known:

@@ -74,8 +74,8 @@ class Error:
                     msg: str = _msg
                     if True:
                         error = cls(
-                            code=code,
-                            msg=msg,
+                            code,
+                            msg,
                         )
                         known = 2
                         if len(d) > known:

@@ -1,0 +1,191 @@
+"""Scenarios, targets, statistics, the printed table and the JSON record. Standard library only."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Target:
+    """`ours / vs` must be at most (`kind="max"`, times and sizes) or at least (`kind="min"`, rates) `limit`."""
+
+    vs: str
+    kind: Literal["max", "min"]
+    limit: float
+
+    def passes(self, ratio: float) -> bool:
+        return ratio <= self.limit if self.kind == "max" else ratio >= self.limit
+
+    def describe(self) -> str:
+        return f"{'<=' if self.kind == 'max' else '>='}{self.limit:.2f}x"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    unit: str
+    variants: dict[str, str]
+    """Variant name -> label, in the order printed; "ours" is the client under test."""
+    targets: tuple[Target, ...]
+    fmt: str = "{:.1f}"
+
+
+SCENARIOS = (
+    Scenario(
+        "sync_5",
+        "1 sync, 5-asset account",
+        "us/call",
+        {"floor": "floor: httpx.Client + hmac + json.loads", "ours": "ours: get_balance.sync"},
+        (Target("floor", "max", 1.10),),
+    ),
+    Scenario(
+        "sync_1000",
+        "2 sync, 1000 assets, typed",
+        "us/call",
+        {"floor": "floor: httpx.Client + hmac + json.loads", "ours": "ours: get_balance.sync (Decimal models)"},
+        (Target("floor", "max", 2.0),),
+        "{:.0f}",
+    ),
+    Scenario(
+        "async_32",
+        "3 async, 32 in flight",
+        "calls/s",
+        {
+            "httpx": "hand-written, httpx.AsyncClient default",
+            "httpx_aiohttp": "hand-written, httpx + AiohttpTransport",
+            "aiohttp": "reference: bare aiohttp.ClientSession",
+            "ours": "ours: get_balance.asyncio",
+        },
+        (Target("httpx", "min", 4.0), Target("httpx_aiohttp", "min", 0.9)),
+        "{:.0f}",
+    ),
+    Scenario(
+        "import",
+        "4 cold import (process)",
+        "ms",
+        {"httpx": "python -c 'import httpx'", "ours": "python -c 'import binance_papi; from papi_client...'"},
+        (Target("httpx", "max", 1.3),),
+    ),
+    Scenario(
+        "memory",
+        "5 peak RSS, N sync calls",
+        "MiB",
+        {"floor": "floor: httpx.Client + hmac + json.loads", "ours": "ours: signed_client + get_balance.sync"},
+        (Target("floor", "max", 1.2),),
+    ),
+)
+
+
+NOTE_FORMATS = {
+    "simulator CPU share": "{:.0%}",
+    "client CPU per call": "{:.0f} us",
+    "VmHWM / ru_maxrss": "{:.0%}",
+}
+"""How each note (an extra measurement, not a target) is printed."""
+
+
+def _iqr_pct(values: list[float]) -> float:
+    if len(values) < 4:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return 50.0 * (q3 - q1) / statistics.median(values)
+
+
+@dataclass
+class Results:
+    """Samples per scenario and variant (one per round, several for imports), and notes per scenario."""
+
+    samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    extra: dict[str, dict[str, dict[str, list[float]]]] = field(default_factory=dict)
+    """Scenario -> note (e.g. the simulator's CPU share) -> variant -> samples."""
+
+    def add(self, scenario: str, variant: str, value: float) -> None:
+        self.samples.setdefault(scenario, {}).setdefault(variant, []).append(value)
+
+    def note(self, scenario: str, name: str, variant: str, value: float) -> None:
+        self.extra.setdefault(scenario, {}).setdefault(name, {}).setdefault(variant, []).append(value)
+
+    def evaluate(self) -> dict[str, Any]:
+        """Medians, ratios and verdicts for every scenario measured."""
+        out: dict[str, Any] = {}
+        for scenario in SCENARIOS:
+            samples = self.samples.get(scenario.key)
+            if not samples:
+                continue
+            variants = {
+                name: {
+                    "label": label,
+                    "median": statistics.median(samples[name]),
+                    "min": min(samples[name]),
+                    "max": max(samples[name]),
+                    "iqr_pct": _iqr_pct(samples[name]),
+                    "samples": samples[name],
+                }
+                for name, label in scenario.variants.items()
+                if name in samples
+            }
+            targets = []
+            for target in scenario.targets:
+                ours, other = samples["ours"], samples[target.vs]
+                ratio = statistics.median(ours) / statistics.median(other)
+                paired = statistics.median(a / b for a, b in zip(ours, other, strict=False))
+                targets.append(
+                    {
+                        "vs": target.vs,
+                        "ratio": ratio,
+                        "paired_ratio": paired,
+                        "target": target.describe(),
+                        "pass": target.passes(ratio),
+                    }
+                )
+            notes = {
+                name: {variant: statistics.median(values) for variant, values in per_variant.items()}
+                for name, per_variant in self.extra.get(scenario.key, {}).items()
+            }
+            out[scenario.key] = {
+                "title": scenario.title,
+                "unit": scenario.unit,
+                "variants": variants,
+                "targets": targets,
+                "notes": notes,
+            }
+        return out
+
+
+def table(evaluated: dict[str, Any], enforced: bool) -> str:
+    """The result table: median per variant, ratio of ours to each floor, target and verdict."""
+    head = f"{'scenario':<27} {'variant':<50} {'median':>16} {'spread':>6} {'ratio':>7} {'target':>8}  result"
+    lines = [head, "-" * len(head)]
+    for scenario in SCENARIOS:
+        data = evaluated.get(scenario.key)
+        if data is None:
+            continue
+        title = scenario.title
+        for name, variant in data["variants"].items():
+            value = f"{scenario.fmt.format(variant['median'])} {scenario.unit}"
+            row = f"{title:<27} {variant['label']:<50} {value:>16} {variant['iqr_pct']:>5.1f}%"
+            title = ""
+            if name != "ours":
+                lines.append(row)
+                continue
+            for i, target in enumerate(data["targets"]):
+                verdict = "PASS" if target["pass"] else "FAIL"
+                if not enforced:
+                    verdict += " (not enforced)"
+                if len(data["targets"]) > 1:
+                    verdict += f"  vs {target['vs']}"
+                prefix = row if i == 0 else " " * len(row)
+                lines.append(f"{prefix} {target['ratio']:>6.3f}x {target['target']:>8}  {verdict}")
+        for note, per_variant in data["notes"].items():
+            fmt = NOTE_FORMATS.get(note, "{:.3g}")
+            values = ", ".join(f"{variant} {fmt.format(value)}" for variant, value in per_variant.items())
+            lines.append(f"{'':<27} {note}: {values}")
+    lines.append("spread: half the interquartile range over rounds, in % of the median; ratio: ours / that floor")
+    return "\n".join(lines)
+
+
+def passed(evaluated: dict[str, Any]) -> bool:
+    return all(target["pass"] for data in evaluated.values() for target in data["targets"])

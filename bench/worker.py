@@ -1,0 +1,260 @@
+"""The client process: holds every client under test and runs timed, interleaved batches on command.
+
+Protocol: one JSON object per line. Started with BENCH_SIMULATORS={"<assets>": {"url": ..., "pid": ...,
+"async": bool}, ...} in the environment, it builds the clients (async ones only where "async" is true),
+checks that each returns the whole account, and answers `{"ready": true, "credentials": {...}}`. Then:
+
+    {"op": "sync", "assets": 5, "variants": ["floor", "ours"], "blocks": B, "block_calls": K, "warmup": W}
+    {"op": "async", "assets": 5, "variants": [...], "batches": B, "calls": {"ours": N, ...},
+     "concurrency": 32, "warmup": W}
+    {"op": "quit"}
+
+and answers `{"wall": {variant: [seconds per block or batch]}, "cpu": {...}, "simulator_cpu_share": {...}}`
+(or `{"error": "..."}`). Variants alternate block by block, so a burst of load elsewhere on the machine
+hits them alike. Every client stays open between commands, as in an application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack, ExitStack
+from typing import Any
+
+import aiohttp
+import httpx
+
+from binance_papi import PapiClient, signed_client
+from binance_papi._aiohttp import AiohttpTransport
+from binance_papi.simulator import large_account
+from papi_client.api.account import get_balance
+
+from ._floor import API_KEY_HEADER, FloorClient, check, signed_path
+
+AsyncCall = Callable[[], Coroutine[Any, Any, object]]
+
+
+def _expect(assets: int, result: object, variant: str) -> None:
+    if not isinstance(result, list) or len(result) != assets:
+        raise RuntimeError(f"{variant}: expected {assets} balances, got {type(result).__name__}")
+
+
+class Clients:
+    """Every client, sync and async, per simulator (account size)."""
+
+    def __init__(self, simulators: dict[int, dict[str, Any]], stack: ExitStack) -> None:
+        self.urls: dict[int, str] = {n: sim["url"] for n, sim in simulators.items()}
+        self.pids: dict[int, int] = {n: sim["pid"] for n, sim in simulators.items()}
+        self.with_async = [n for n, sim in simulators.items() if sim.get("async")]
+        # Only the key and secret are kept: the account objects (and their serialized bodies) would be dead weight
+        # in this process's heap, which every garbage collection traverses.
+        self.credentials = {n: _credentials(n) for n in simulators}
+        self.sync: dict[tuple[int, str], Callable[[], object]] = {}
+        self.asynchronous: dict[tuple[int, str], AsyncCall] = {}
+        for n, url in self.urls.items():
+            api_key, api_secret = self.credentials[n]
+            ours = stack.enter_context(signed_client(api_key, api_secret, base_url=url))
+            floor = FloorClient(url, api_key, api_secret)
+            stack.callback(floor.close)
+            self.sync[n, "ours"] = _sync_ours(ours)
+            self.sync[n, "floor"] = floor.call
+
+    async def open_async(self, stack: AsyncExitStack) -> None:
+        """Async clients need the running loop (aiohttp sessions bind to it)."""
+        for n in self.with_async:
+            url, (key, api_secret) = self.urls[n], self.credentials[n]
+            secret = api_secret.encode("utf-8")
+            ours = await stack.enter_async_context(signed_client(key, api_secret, base_url=url))
+            plain = await stack.enter_async_context(httpx.AsyncClient(base_url=url, headers={API_KEY_HEADER: key}))
+            over_aiohttp = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=url, headers={API_KEY_HEADER: key}, transport=AiohttpTransport())
+            )
+            session = await stack.enter_async_context(
+                aiohttp.ClientSession(headers={API_KEY_HEADER: key}, timeout=aiohttp.ClientTimeout(total=30))
+            )
+            self.asynchronous[n, "ours"] = _async_ours(ours)
+            self.asynchronous[n, "httpx"] = _async_httpx(plain, secret)
+            self.asynchronous[n, "httpx_aiohttp"] = _async_httpx(over_aiohttp, secret)
+            self.asynchronous[n, "aiohttp"] = _async_aiohttp(session, url, secret)
+
+
+def _credentials(assets: int) -> tuple[str, str]:
+    account = large_account(assets)  # the simulator process derives the same key and secret
+    return account.api_key, account.api_secret
+
+
+def _sync_ours(client: PapiClient) -> Callable[[], object]:
+    def call() -> object:
+        return get_balance.sync(client=client)
+
+    return call
+
+
+def _async_ours(client: PapiClient) -> AsyncCall:
+    async def call() -> object:
+        return await get_balance.asyncio(client=client)
+
+    return call
+
+
+def _async_httpx(client: httpx.AsyncClient, secret: bytes) -> AsyncCall:
+    async def call() -> object:
+        response = await client.get(signed_path(secret))
+        return check(response.status_code, response.content)
+
+    return call
+
+
+def _async_aiohttp(session: aiohttp.ClientSession, base_url: str, secret: bytes) -> AsyncCall:
+    async def call() -> object:
+        async with session.get(base_url + signed_path(secret)) as response:
+            return check(response.status, await response.read())
+
+    return call
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:  # noqa: PTH123  (hot path: one small read)
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Timings:
+    """Per variant: wall seconds and client CPU seconds of each timed batch, and the simulator's CPU share."""
+
+    def __init__(self, simulator_pid: int) -> None:
+        self.simulator_pid = simulator_pid
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.sim_cpu: dict[str, float] = {}
+        self.sim_wall: dict[str, float] = {}
+
+    def start(self) -> tuple[float, float, float]:
+        """The clocks at the start of a batch: wall, this process's CPU, the simulator's CPU."""
+        return time.perf_counter(), time.process_time(), _cpu_seconds(self.simulator_pid)
+
+    def stop(self, variant: str, started: tuple[float, float, float]) -> None:
+        """Record the batch that began at `started`."""
+        wall, cpu, sim = (
+            time.perf_counter() - started[0],
+            time.process_time() - started[1],
+            _cpu_seconds(self.simulator_pid) - started[2],
+        )
+        self.wall.setdefault(variant, []).append(wall)
+        self.cpu.setdefault(variant, []).append(cpu)
+        self.sim_cpu[variant] = self.sim_cpu.get(variant, 0.0) + sim
+        self.sim_wall[variant] = self.sim_wall.get(variant, 0.0) + wall
+
+    def answer(self) -> dict[str, Any]:
+        """The reply to the orchestrator."""
+        share = {v: self.sim_cpu[v] / self.sim_wall[v] for v in self.sim_wall if self.sim_wall[v] > 0}
+        return {"wall": self.wall, "cpu": self.cpu, "simulator_cpu_share": share}
+
+
+def _order(variants: list[str], index: int) -> list[str]:
+    """Alternate the order from one block to the next, so neither variant always goes first."""
+    return variants if index % 2 == 0 else variants[::-1]
+
+
+def run_sync(calls: dict[str, Callable[[], object]], command: dict[str, Any], timings: Timings) -> None:
+    """`blocks` blocks per variant, interleaved; each block is `block_calls` sequential calls, timed as one."""
+    for call in calls.values():
+        for _ in range(command["warmup"]):
+            call()
+    gc.collect()
+    block_calls = command["block_calls"]
+    for index in range(command["blocks"]):
+        for variant in _order(list(calls), index):
+            call = calls[variant]
+            started = timings.start()
+            for _ in range(block_calls):
+                call()
+            timings.stop(variant, started)
+
+
+async def _lanes(call: AsyncCall, calls: int, concurrency: int) -> None:
+    remaining = calls
+
+    async def lane() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await call()
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+
+
+async def run_async(calls: dict[str, AsyncCall], command: dict[str, Any], timings: Timings) -> None:
+    """`batches` batches per variant, interleaved; a batch is `calls[variant]` calls, `concurrency` in flight."""
+    concurrency = command["concurrency"]
+    for index in range(command["batches"]):
+        for variant in _order(list(calls), index):
+            await _lanes(calls[variant], command["warmup"], concurrency)  # every pooled connection open
+            gc.collect()
+            started = timings.start()
+            await _lanes(calls[variant], command["calls"][variant], concurrency)
+            timings.stop(variant, started)
+
+
+def _reply(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _serve(clients: Clients, runner: asyncio.Runner) -> None:
+    for line in sys.stdin:  # one command per line, until "quit" or the pipe closes
+        command: dict[str, Any] = json.loads(line)
+        op = command["op"]
+        if op == "quit":
+            return
+        try:
+            assets = int(command["assets"])
+            timings = Timings(clients.pids[assets])
+            if op == "sync":
+                run_sync({v: clients.sync[assets, v] for v in command["variants"]}, command, timings)
+            else:
+                calls = {v: clients.asynchronous[assets, v] for v in command["variants"]}
+                runner.run(run_async(calls, command, timings))
+        except Exception as exc:  # noqa: BLE001  (reported to the orchestrator, which stops the run)
+            _reply({"error": f"{op}: {type(exc).__name__}: {exc}"})
+        else:
+            _reply(timings.answer())
+
+
+def main() -> int:
+    """Build the clients, say ready, serve commands until "quit"."""
+    simulators = {int(n): sim for n, sim in json.loads(os.environ["BENCH_SIMULATORS"]).items()}
+    with ExitStack() as stack, asyncio.Runner() as runner:
+        async_stack = AsyncExitStack()
+        try:
+            clients = Clients(simulators, stack)
+            runner.run(clients.open_async(async_stack))
+            for (n, variant), sync_call in clients.sync.items():
+                _expect(n, sync_call(), variant)
+            for (n, variant), async_call in clients.asynchronous.items():
+                _expect(n, runner.run(async_call()), variant)
+        except Exception as exc:  # noqa: BLE001
+            _reply({"error": f"setup: {type(exc).__name__}: {exc}"})
+            return 1
+        credentials = {
+            str(n): {"api_key": key, "api_secret": secret} for n, (key, secret) in clients.credentials.items()
+        }
+        _reply({"ready": True, "credentials": credentials, "python": sys.version.split()[0]})
+        try:
+            _serve(clients, runner)
+        finally:
+            runner.run(async_stack.aclose())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
