@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -302,3 +303,20 @@ async def test_no_logger_records_secrets_or_signatures(
     assert len(signatures) == 2
     for secret in (DEMO_API_KEY, DEMO_API_SECRET, *signatures, "signature=", "timestamp="):
         assert secret not in text
+
+
+def test_tampered_signature_is_rejected_for_every_key_type(
+    simulator: SimulatorHandle, key_case: tuple[str, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey]
+) -> None:
+    with key_client(simulator, key_case) as client:
+        signed = client.auth.sign_query(b"asset=USDT")
+        head, _, signature = signed.rpartition(b"&signature=")
+        # One character changed, kept in the base64 alphabet so only the cryptographic check can refuse it.
+        flipped = signature[:10] + (b"A" if signature[10:11] != b"A" else b"B") + signature[11:]
+        for candidate, expected in ((signature, 200), (flipped, 400)):
+            response = httpx.get(
+                f"{simulator.base_url}/papi/v1/balance?{head.decode()}&signature={candidate.decode()}",
+                headers={"X-MBX-APIKEY": KEY_API_KEY},
+            )
+            assert response.status_code == expected
+    assert response.json()["code"] == -1022

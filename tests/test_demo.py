@@ -1,0 +1,23 @@
+"""`make demo` runs in CI: the same script, end to end (simulator process + CLI process on loopback)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from binance_papi.simulator import DEMO_API_SECRET
+
+DEMO = Path(__file__).resolve().parent.parent / "scripts" / "demo.py"
+
+
+def test_demo_prints_tables_and_exits_zero() -> None:
+    result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Local simulator at http://127.0.0.1:" in out
+    tables = [line for line in out.splitlines() if line.startswith("ASSET")]
+    assert len(tables) == 2  # all balances, then USDT alone
+    assert sum(line.startswith("USDT ") for line in out.splitlines()) == 2
+    assert "122607.35137903" in out  # the demo account's USDT total, exactly as sent
+    assert DEMO_API_SECRET not in out + result.stderr
