@@ -192,3 +192,21 @@ def test_fast_path_on_well_formed_objects(missing: list[str], extra: bool) -> No
     if extra:
         data["newField"] = "7"
     assert _outcome(Balance.from_dict, data) == _outcome(Balance.from_dict_checked, data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(balance_dicts(), st.just(item()), st.just(item(extra="1"))), max_size=6))
+def test_from_dicts_agrees_with_from_dict_per_item(items: list[dict[str, Any]]) -> None:
+    def each() -> list[Balance]:
+        return [Balance.from_dict(data) for data in items]
+
+    def batch() -> list[Balance]:
+        return Balance.from_dicts(items)
+
+    def outcome(parse: Any) -> tuple[str, Any]:
+        try:
+            return ("ok", [(b.to_dict(), b.additional_properties, repr(b)) for b in parse()])
+        except InvalidResponseError as error:
+            return ("error", str(error))
+
+    assert outcome(batch) == outcome(each)

@@ -83,7 +83,39 @@ class Error:
                         return error
             except (KeyError, InvalidOperation):
                 pass  # the checked path below says which field and why
+
         return cls.from_dict_checked(src_dict)
+
+    @classmethod
+    def from_dicts(cls: type[T], items: list[Any]) -> list[T]:
+        """`[from_dict(item) for item in items]` in one loop: a list of thousands parses a good deal faster."""
+        result: list[T] = []
+        append = result.append
+        checked = cls.from_dict_checked
+        for item in items:
+            if type(item) is dict:
+                d = item
+                try:
+                    _code = d["code"]
+                    _msg = d["msg"]
+                    if type(_code) is int and type(_msg) is str:
+                        code: int = _code
+                        msg: str = _msg
+                        if True:
+                            error = cls(
+                                code,
+                                msg,
+                            )
+                            known = 2
+                            if len(d) > known:
+                                error.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
+                            append(error)
+                            continue
+                except (KeyError, InvalidOperation):
+                    pass  # the checked path below says which field and why
+
+            append(checked(item))
+        return result
 
     @classmethod
     def from_dict_checked(cls: type[T], src_dict: Mapping[str, Any]) -> T:

@@ -41,7 +41,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
             def _parse_response_200(data: object) -> Balance | list[Balance]:
                 if isinstance(data, list):
-                    response_200_type_0 = [Balance.from_dict(item) for item in data]
+                    response_200_type_0 = Balance.from_dicts(data)
 
                     return response_200_type_0
                 if isinstance(data, dict):
