@@ -133,102 +133,17 @@ class Balance:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Build from a decoded JSON object; raises `InvalidResponseError` naming any field that is wrong.
-
-        The usual, well-formed object takes a fast path with the checks inlined (large responses parse
-        thousands of these). Anything unusual (a missing or mistyped field, a malformed or non-finite number,
-        a Mapping that is not a dict) goes to `from_dict_checked`, which names the problem.
-        """
-        if type(src_dict) is dict:
-            d = src_dict
-            try:
-                _asset = d["asset"]
-                _total_wallet_balance = d["totalWalletBalance"]
-                _cross_margin_borrowed = d["crossMarginBorrowed"]
-                _cross_margin_free = d["crossMarginFree"]
-                _cross_margin_interest = d["crossMarginInterest"]
-                _cross_margin_locked = d["crossMarginLocked"]
-                _um_wallet_balance = d["umWalletBalance"]
-                _um_unrealized_pnl = d["umUnrealizedPNL"]
-                _cm_wallet_balance = d["cmWalletBalance"]
-                _cm_unrealized_pnl = d["cmUnrealizedPNL"]
-                _update_time = d["updateTime"]
-                _negative_balance = d["negativeBalance"]
-                _cross_margin_asset = d.get("crossMarginAsset", UNSET)
-                if (
-                    type(_asset) is str
-                    and type(_total_wallet_balance) is str
-                    and type(_cross_margin_borrowed) is str
-                    and type(_cross_margin_free) is str
-                    and type(_cross_margin_interest) is str
-                    and type(_cross_margin_locked) is str
-                    and type(_um_wallet_balance) is str
-                    and type(_um_unrealized_pnl) is str
-                    and type(_cm_wallet_balance) is str
-                    and type(_cm_unrealized_pnl) is str
-                    and type(_update_time) is int
-                    and type(_negative_balance) is str
-                    and (_cross_margin_asset is UNSET or type(_cross_margin_asset) is str)
-                ):
-                    asset: str = _asset
-                    total_wallet_balance: Decimal = Decimal(_total_wallet_balance)
-                    cross_margin_borrowed: Decimal = Decimal(_cross_margin_borrowed)
-                    cross_margin_free: Decimal = Decimal(_cross_margin_free)
-                    cross_margin_interest: Decimal = Decimal(_cross_margin_interest)
-                    cross_margin_locked: Decimal = Decimal(_cross_margin_locked)
-                    um_wallet_balance: Decimal = Decimal(_um_wallet_balance)
-                    um_unrealized_pnl: Decimal | None = (
-                        None if _um_unrealized_pnl == "" else Decimal(_um_unrealized_pnl)
-                    )
-                    cm_wallet_balance: Decimal = Decimal(_cm_wallet_balance)
-                    cm_unrealized_pnl: Decimal | None = (
-                        None if _cm_unrealized_pnl == "" else Decimal(_cm_unrealized_pnl)
-                    )
-                    update_time: int = _update_time
-                    negative_balance: Decimal = Decimal(_negative_balance)
-                    cross_margin_asset: Decimal | Unset = (
-                        UNSET if isinstance(_cross_margin_asset, Unset) else Decimal(_cross_margin_asset)
-                    )
-                    if (
-                        total_wallet_balance.is_finite()
-                        and cross_margin_borrowed.is_finite()
-                        and cross_margin_free.is_finite()
-                        and cross_margin_interest.is_finite()
-                        and cross_margin_locked.is_finite()
-                        and um_wallet_balance.is_finite()
-                        and (not isinstance(um_unrealized_pnl, Decimal) or um_unrealized_pnl.is_finite())
-                        and cm_wallet_balance.is_finite()
-                        and (not isinstance(cm_unrealized_pnl, Decimal) or cm_unrealized_pnl.is_finite())
-                        and negative_balance.is_finite()
-                        and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
-                    ):
-                        balance = cls(
-                            asset,
-                            total_wallet_balance,
-                            cross_margin_borrowed,
-                            cross_margin_free,
-                            cross_margin_interest,
-                            cross_margin_locked,
-                            um_wallet_balance,
-                            um_unrealized_pnl,
-                            cm_wallet_balance,
-                            cm_unrealized_pnl,
-                            update_time,
-                            negative_balance,
-                            cross_margin_asset,
-                        )
-                        known = 12 + (_cross_margin_asset is not UNSET)
-                        if len(d) > known:
-                            balance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-                        return balance
-            except (KeyError, InvalidOperation):
-                pass  # the checked path below says which field and why
-
-        return cls.from_dict_checked(src_dict)
+        """Build from a decoded JSON object; raises `InvalidResponseError` naming any field that is wrong."""
+        return cls.from_dicts([src_dict])[0]
 
     @classmethod
     def from_dicts(cls: type[T], items: list[Any]) -> list[T]:
-        """`[from_dict(item) for item in items]` in one loop: a list of thousands parses a good deal faster."""
+        """`[from_dict(item) for item in items]`, in one loop (large responses parse thousands of these).
+
+        The usual, well-formed object takes a fast path with the checks inlined. Anything unusual (a missing
+        or mistyped field, a malformed or non-finite number, a Mapping that is not a dict) goes to
+        `from_dict_checked`, which names the problem.
+        """
         result: list[T] = []
         append = result.append
         checked = cls.from_dict_checked

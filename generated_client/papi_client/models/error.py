@@ -58,37 +58,17 @@ class Error:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Build from a decoded JSON object; raises `InvalidResponseError` naming any field that is wrong.
-
-        The usual, well-formed object takes a fast path with the checks inlined (large responses parse
-        thousands of these). Anything unusual (a missing or mistyped field, a malformed or non-finite number,
-        a Mapping that is not a dict) goes to `from_dict_checked`, which names the problem.
-        """
-        if type(src_dict) is dict:
-            d = src_dict
-            try:
-                _code = d["code"]
-                _msg = d["msg"]
-                if type(_code) is int and type(_msg) is str:
-                    code: int = _code
-                    msg: str = _msg
-                    if True:
-                        error = cls(
-                            code,
-                            msg,
-                        )
-                        known = 2
-                        if len(d) > known:
-                            error.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-                        return error
-            except (KeyError, InvalidOperation):
-                pass  # the checked path below says which field and why
-
-        return cls.from_dict_checked(src_dict)
+        """Build from a decoded JSON object; raises `InvalidResponseError` naming any field that is wrong."""
+        return cls.from_dicts([src_dict])[0]
 
     @classmethod
     def from_dicts(cls: type[T], items: list[Any]) -> list[T]:
-        """`[from_dict(item) for item in items]` in one loop: a list of thousands parses a good deal faster."""
+        """`[from_dict(item) for item in items]`, in one loop (large responses parse thousands of these).
+
+        The usual, well-formed object takes a fast path with the checks inlined. Anything unusual (a missing
+        or mistyped field, a malformed or non-finite number, a Mapping that is not a dict) goes to
+        `from_dict_checked`, which names the problem.
+        """
         result: list[T] = []
         append = result.append
         checked = cls.from_dict_checked
