@@ -53,7 +53,14 @@ from binance_papi import (
     TransportError,
     signed_client,
 )
-from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, RecordedRequest, SimulatorHandle
+from binance_papi.simulator import (
+    DEMO_API_KEY,
+    DEMO_API_SECRET,
+    RecordedRequest,
+    SimulatorHandle,
+    mangle,
+    parse_fault,
+)
 from papi_client.api.account import get_balance
 from papi_client.errors import body_excerpt
 from papi_client.models import Balance
@@ -468,16 +475,7 @@ def mangled_body(handle: SimulatorHandle, fault: Fault, asset: str | None) -> by
     account = handle.simulator.demo
     good = account.list_body if asset is None else account.asset_body(asset)
     assert good is not None
-    if fault.name == "empty":
-        return b""
-    if fault.name == "truncated":
-        return good[: len(good) // 2]
-    if fault.name == "wrong-shape":
-        return b'{"foo":1}'
-    data = json.loads(good)
-    item = data[0] if isinstance(data, list) else data
-    item["totalWalletBalance"] = float(item["totalWalletBalance"])
-    return json.dumps(data, separators=(",", ":")).encode()
+    return mangle(parse_fault(fault.plan_name), good)
 
 
 def check_error(handle: SimulatorHandle, fault: Fault, error: PapiError | None, asset: str | None) -> None:

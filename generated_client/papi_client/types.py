@@ -85,32 +85,34 @@ def _invalid(value: object, field: str, expected: str) -> InvalidResponseError:
     return InvalidResponseError(f"{field}: expected {expected}, got {_describe(value)}")
 
 
-def parse_decimal(value: object, field: str) -> Decimal:
-    """An exact `Decimal` from a JSON string holding a finite decimal number."""
+def _finite_decimal(value: object) -> Decimal | None:
+    """The exact `Decimal` of a JSON string holding a finite decimal number, else None."""
     if type(value) is str:
         try:
             result = Decimal(value)
         except InvalidOperation:
-            pass
-        else:
-            if result.is_finite():
-                return result
-    raise _invalid(value, field, "a decimal number in a JSON string")
+            return None
+        if result.is_finite():
+            return result
+    return None
+
+
+def parse_decimal(value: object, field: str) -> Decimal:
+    """An exact `Decimal` from a JSON string holding a finite decimal number."""
+    result = _finite_decimal(value)
+    if result is None:
+        raise _invalid(value, field, "a decimal number in a JSON string")
+    return result
 
 
 def parse_optional_decimal(value: object, field: str) -> Decimal | None:
     """Like `parse_decimal`, but the empty string means "no value" and gives None."""
     if value == "":
         return None
-    if type(value) is str:
-        try:
-            result = Decimal(value)
-        except InvalidOperation:
-            pass
-        else:
-            if result.is_finite():
-                return result
-    raise _invalid(value, field, 'a decimal number in a JSON string, or ""')
+    result = _finite_decimal(value)
+    if result is None:
+        raise _invalid(value, field, 'a decimal number in a JSON string, or ""')
+    return result
 
 
 def format_decimal(value: Decimal) -> str:

@@ -17,7 +17,7 @@ weight limit (429, then 418), and it serves deterministic accounts and injectabl
 
 from ._accounts import DEMO_API_KEY, DEMO_API_SECRET, Account, AssetBalance, demo_account, large_account
 from ._app import BALANCE_PATH, PING_PATH, TIME_PATH, build_server
-from ._faults import FAULT_HEADER, FAULT_NAMES, FaultPlan
+from ._faults import FAULT_HEADER, FAULT_NAMES, FaultPlan, mangle, parse_fault
 from ._keys import HmacVerifier, KeyEntry, KeyRegistry, PublicKeyVerifier, Verifier
 from ._limits import WeightLimiter
 from ._server import SimulatorHandle, serve_in_thread, start_site
@@ -46,6 +46,8 @@ __all__ = [
     "build_server",
     "demo_account",
     "large_account",
+    "mangle",
+    "parse_fault",
     "serve_in_thread",
     "start_site",
 ]

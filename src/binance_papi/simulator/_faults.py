@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import NamedTuple
 
-__all__ = ["BODY_FAULTS", "EARLY_FAULTS", "FAULT_HEADER", "FAULT_NAMES", "Fault", "FaultPlan", "parse_fault"]
+__all__ = ["BODY_FAULTS", "EARLY_FAULTS", "FAULT_HEADER", "FAULT_NAMES", "Fault", "FaultPlan", "mangle", "parse_fault"]
 
 FAULT_HEADER = "X-Sim-Fault"
 
