@@ -23,10 +23,11 @@ from binance_papi import (
     __version__,
     signed_client,
 )
-from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, PublicKeyVerifier, SimulatorHandle
+from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, PublicKeyVerifier, SimulatorHandle, large_account
 from papi_client.api.account import get_balance
+from papi_client.errors import InvalidResponseError
 from papi_client.models import Balance
-from papi_client.types import UNSET
+from papi_client.types import FAST_PATH_MIN_BYTES, UNSET
 
 AWKWARD_ASSETS = [
     "USDT&x=1",
@@ -320,3 +321,30 @@ def test_tampered_signature_is_rejected_for_every_key_type(
             )
             assert response.status_code == expected
     assert response.json()["code"] == -1022
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_large_accounts_take_the_fast_path_and_agree_with_the_checked_one(
+    simulator: SimulatorHandle, transport: str
+) -> None:
+    account = simulator.simulator.add_account(large_account(300, seed=7))
+    assert len(account.list_body) >= FAST_PATH_MIN_BYTES
+    checked = [Balance.from_dict_checked(item) for item in json.loads(account.list_body)]
+    assert Balance.decode_fast(account.list_body) is not None  # the body really is one the fast path takes
+    options = {"api_key": account.api_key, "api_secret": account.api_secret}
+    with make_client(simulator, **options) as client:
+        assert get_balance.sync(client=client) == checked
+    async with make_client(simulator, async_transport=transport, **options) as client:
+        assert await get_balance.asyncio(client=client) == checked
+
+
+def test_large_body_the_fast_path_declines_is_still_checked(simulator: SimulatorHandle) -> None:
+    account = simulator.simulator.add_account(large_account(300, seed=7))
+    simulator.simulator.set_fault("wrong-type")  # the first totalWalletBalance becomes a JSON number
+    expected = r"Balance\.totalWalletBalance: expected a decimal .*\(float\)"
+    with (
+        make_client(simulator, api_key=account.api_key, api_secret=account.api_secret) as client,
+        pytest.raises(InvalidResponseError, match=expected),
+    ):
+        get_balance.sync(client=client)

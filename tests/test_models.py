@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from papi_client.errors import InvalidResponseError
 from papi_client.models import Balance
-from papi_client.types import UNSET
+from papi_client.types import UNSET, decimal_column, decode_json
 
 DOC_ITEM: dict[str, Any] = {
     "asset": "USDT",
@@ -210,3 +211,103 @@ def test_from_dicts_agrees_with_from_dict_per_item(items: list[dict[str, Any]]) 
             return ("error", str(error))
 
     assert outcome(batch) == outcome(each)
+
+
+# decode_fast (whole bodies: msgspec rows, then amounts column by column) must agree with the checked path
+# wherever it answers, and answer for every well-formed body.
+
+
+def _checked_body(body: bytes) -> tuple[str, Any]:
+    """What the checked path makes of a body: the endpoint's own decoder, then from_dict_checked per object."""
+    try:
+        data = decode_json(body)
+    except ValueError:
+        return ("not json", None)
+    try:
+        if isinstance(data, list):
+            return ("ok", [_summary(Balance.from_dict_checked(x)) for x in data])
+        return ("ok", _summary(Balance.from_dict_checked(data)))
+    except InvalidResponseError as error:
+        return ("error", str(error))
+
+
+def _summary(balance: Balance) -> tuple[Any, ...]:
+    return (balance.to_dict(), balance.additional_properties, repr(balance))
+
+
+def _well_formed(data: Any) -> bool:
+    """Exactly the documented keys, updateTime a JSON integer, and the checked path accepts it."""
+    if not isinstance(data, dict) or not set(data) - {"crossMarginAsset"} <= set(DOC_ITEM) <= set(data) | {
+        "crossMarginAsset"
+    }:
+        return False
+    return type(data["updateTime"]) is int and _checked_body(json.dumps(data).encode())[0] == "ok"
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            balance_dicts(),
+            st.just(item()),
+            st.just(item(umUnrealizedPNL="", asset="BTC")),
+            st.just(item(extra="1")),
+            st.just(item(updateTime="5")),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from([1, 2, 40]),  # 40 copies: long columns with repeats take decimal_column's memo path
+    st.booleans(),
+)
+def test_decode_fast_agrees_with_the_checked_path(items: list[dict[str, Any]], copies: int, as_object: bool) -> None:
+    data: Any = items[0] if as_object and items else items * copies
+    body = json.dumps(data).encode()
+    fast = Balance.decode_fast(body)
+    checked = _checked_body(body)
+    if fast is None:
+        well_formed = _well_formed(data) if isinstance(data, dict) else all(map(_well_formed, data))
+        assert not well_formed, "decode_fast declined a well-formed body"
+    elif isinstance(fast, list):
+        assert checked == ("ok", [_summary(b) for b in fast])
+    else:
+        assert checked == ("ok", _summary(fast))
+
+
+def test_decode_fast_declines_what_only_the_checked_path_can_say() -> None:
+    good = [item(asset=f"A{i}") for i in range(200)]
+    assert Balance.decode_fast(json.dumps(good).encode()) == Balance.from_dicts(good)
+    for bad in (
+        [*good, item(newField="1")],  # unknown fields are kept by the checked path only
+        [*good, item(updateTime="0")],  # a numeric string where the spec says integer
+        [*good, item(crossMarginFree=1.5)],
+        [*good, item(negativeBalance="NaN")],
+        [*good, item(cmWalletBalance="")],  # "" only where x-empty-is-none
+        [*good[:199], item(umWalletBalance="-Infinity")],
+        {"foo": 1},
+    ):
+        assert Balance.decode_fast(json.dumps(bad).encode()) is None, bad
+    assert Balance.decode_fast(b"[1,") is None
+    assert Balance.decode_fast(b"[]") == []
+
+
+@pytest.mark.parametrize(
+    ("texts", "options", "expected"),
+    [
+        (("1.50", "-0.00000001"), {}, [Decimal("1.50"), Decimal("-0.00000001")]),
+        (("1", ""), {"empty_is_none": True}, [Decimal(1), None]),
+        (("1", ""), {}, None),
+        (("1", UNSET), {"optional": True}, [Decimal(1), UNSET]),
+        (("1", "NaN"), {}, None),
+        (("1", "sNaN"), {}, None),
+        (("0.00000000",) * 150 + ("2",), {}, [Decimal("0.00000000")] * 150 + [Decimal(2)]),
+        (("0",) * 150 + ("", UNSET), {"empty_is_none": True, "optional": True}, [Decimal(0)] * 150 + [None, UNSET]),
+        (("0",) * 150 + ("Infinity",), {}, None),
+        (("0",) * 150 + ("x",), {}, None),
+        (("0",) * 150 + ("",), {}, None),
+    ],
+)
+def test_decimal_column(texts: tuple[Any, ...], options: dict[str, bool], expected: list[Any] | None) -> None:
+    result = decimal_column(texts, **options)
+    assert result == expected
+    if result is not None:  # exponents kept, memo path included
+        assert [str(v) for v in result] == [str(v) for v in expected or []]

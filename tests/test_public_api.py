@@ -45,12 +45,12 @@ def test_every_error_is_a_papi_error() -> None:
 
 
 def test_import_loads_nothing_heavy() -> None:
-    # aiohttp (async transport), cryptography (RSA/Ed25519) and the simulator load only when used.
+    # aiohttp (async transport), cryptography (RSA/Ed25519), msgspec (JSON) and the simulator load only when used.
     # (click is not checked: `import httpx` itself loads it when it is installed, for httpx's own CLI.)
     code = (
         "import sys, json, binance_papi; from papi_client.api.account import get_balance; "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'aiohttp', 'cryptography', 'hypothesis', 'yaml'} or m.startswith('binance_papi.simulator'))))"
+        "{'aiohttp', 'cryptography', 'hypothesis', 'msgspec', 'yaml'} or m.startswith('binance_papi.simulator'))))"
     )
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert loaded == []

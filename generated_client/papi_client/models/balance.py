@@ -12,7 +12,9 @@ from attrs import field as _attrs_field
 from ..errors import InvalidResponseError
 from ..types import (
     UNSET,
+    FastDecoder,
     Unset,
+    decimal_column,
     format_decimal,
     parse_decimal,
     parse_numeric_int,
@@ -130,6 +132,82 @@ class Balance:
             field_dict["crossMarginAsset"] = cross_margin_asset
 
         return field_dict
+
+    @classmethod
+    def decode_fast(cls: type[T], content: bytes) -> T | list[T] | None:
+        """A JSON body holding one object (-> Balance) or an array of them (-> a list), or None.
+
+        The fast path for whole bodies: no dict per object, amounts converted column by column. None when
+        anything is unusual (see `types.FastDecoder`): the caller then decodes the body and uses `from_dict`
+        or `from_dicts`, which keep unknown fields and name what is wrong.
+        """
+        decoded = _FAST_DECODER.decode(content)
+        if decoded is None:
+            return None
+        many, columns = decoded
+        if not columns:
+            return []
+        (
+            _asset,
+            _total_wallet_balance,
+            _cross_margin_borrowed,
+            _cross_margin_free,
+            _cross_margin_interest,
+            _cross_margin_locked,
+            _um_wallet_balance,
+            _um_unrealized_pnl,
+            _cm_wallet_balance,
+            _cm_unrealized_pnl,
+            _update_time,
+            _negative_balance,
+            _cross_margin_asset,
+        ) = columns
+        asset = _asset
+        total_wallet_balance = decimal_column(_total_wallet_balance)
+        cross_margin_borrowed = decimal_column(_cross_margin_borrowed)
+        cross_margin_free = decimal_column(_cross_margin_free)
+        cross_margin_interest = decimal_column(_cross_margin_interest)
+        cross_margin_locked = decimal_column(_cross_margin_locked)
+        um_wallet_balance = decimal_column(_um_wallet_balance)
+        um_unrealized_pnl = decimal_column(_um_unrealized_pnl, empty_is_none=True)
+        cm_wallet_balance = decimal_column(_cm_wallet_balance)
+        cm_unrealized_pnl = decimal_column(_cm_unrealized_pnl, empty_is_none=True)
+        update_time = _update_time
+        negative_balance = decimal_column(_negative_balance)
+        cross_margin_asset = decimal_column(_cross_margin_asset, optional=True)
+        if (
+            total_wallet_balance is None
+            or cross_margin_borrowed is None
+            or cross_margin_free is None
+            or cross_margin_interest is None
+            or cross_margin_locked is None
+            or um_wallet_balance is None
+            or um_unrealized_pnl is None
+            or cm_wallet_balance is None
+            or cm_unrealized_pnl is None
+            or negative_balance is None
+            or cross_margin_asset is None
+        ):
+            return None
+        parsed = list(
+            map(
+                cls,
+                asset,
+                total_wallet_balance,
+                cross_margin_borrowed,
+                cross_margin_free,
+                cross_margin_interest,
+                cross_margin_locked,
+                um_wallet_balance,
+                um_unrealized_pnl,
+                cm_wallet_balance,
+                cm_unrealized_pnl,
+                update_time,
+                negative_balance,
+                cross_margin_asset,
+            )
+        )
+        return parsed if many else parsed[0]
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
@@ -309,3 +387,24 @@ class Balance:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The fields `decode_fast` accepts, in order: JSON name, JSON type, required (see types.FastDecoder).
+_FAST_DECODER = FastDecoder(
+    "Balance",
+    (
+        ("asset", str, True),
+        ("totalWalletBalance", str, True),
+        ("crossMarginBorrowed", str, True),
+        ("crossMarginFree", str, True),
+        ("crossMarginInterest", str, True),
+        ("crossMarginLocked", str, True),
+        ("umWalletBalance", str, True),
+        ("umUnrealizedPNL", str, True),
+        ("cmWalletBalance", str, True),
+        ("cmUnrealizedPNL", str, True),
+        ("updateTime", int, True),
+        ("negativeBalance", str, True),
+        ("crossMarginAsset", str, False),
+    ),
+)
