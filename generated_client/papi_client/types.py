@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from http import HTTPStatus
-from operator import attrgetter
 from types import ModuleType
 from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
@@ -158,97 +157,52 @@ def parse_bool(value: object, field: str) -> bool:
 
 
 # The fast path for whole response bodies (the models' `decode_fast`). A body whose objects have exactly the
-# documented fields, each of its documented JSON type, is decoded in C straight into rows, which the model
-# turns into columns of values and then into objects. Anything else (an unknown field, a missing one, a
-# wrong type, a numeric string where an integer is documented, a malformed or non-finite amount, a body
-# that is not JSON) gives None, and the caller takes the checked path, which keeps unknown fields and
-# names what is wrong. Both paths give equal results wherever both apply (tests/test_models.py).
-
-
-FAST_PATH_MIN_BYTES = 8192
-"""Bodies from this size take `decode_fast` first. Below it, dicts and the per-object path are as fast or faster
-(the fast path's fixed cost is per field, not per object; measured break-even about 6 KiB of balances)."""
+# documented fields, each of its documented JSON type, is decoded in C straight into rows (no dict per
+# object), which the model turns into objects. Anything else (an unknown field, a missing one, a wrong
+# type, a numeric string where an integer is documented, a malformed or non-finite amount, a body that is
+# not JSON) gives None, and the caller takes the checked path, which keeps unknown fields and names what is
+# wrong. Both paths give equal results wherever both apply (tests/test_models.py).
 
 
 class FastDecoder:
-    """Decodes a JSON object, or an array of them, that has exactly `fields`: (JSON name, JSON type, required)."""
+    """Decodes a JSON object, or an array of them, with exactly `fields`: (attribute, JSON name, JSON type,
+    required). Rows carry the values under the attribute names; an absent optional field is UNSET."""
 
-    __slots__ = ("_decode", "_fields", "_name", "_row")
+    __slots__ = ("_decode", "_fields", "_name")
 
-    def __init__(self, name: str, fields: Sequence[tuple[str, type, bool]]) -> None:
+    def __init__(self, name: str, fields: Sequence[tuple[str, str, type, bool]]) -> None:
         self._name = name
         self._fields = tuple(fields)
         self._decode: Callable[[bytes], Any] | None = None  # built on first use (msgspec is imported lazily)
-        self._row = attrgetter(*(f"f{index}" for index in range(len(self._fields))))
 
     def _build(self) -> Callable[[bytes], Any]:
         msgspec = _msgspec()
-        # Attribute names f0, f1, ... (the JSON names need not be identifiers); absent optional fields are UNSET.
         row = msgspec.defstruct(
             self._name,
             [
-                (f"f{index}", kind) if required else (f"f{index}", kind, UNSET)
-                for index, (_, kind, required) in enumerate(self._fields)
+                (attribute, kind) if required else (attribute, kind, UNSET)
+                for attribute, _, kind, required in self._fields
             ],
-            rename={f"f{index}": name for index, (name, _, _) in enumerate(self._fields)},
+            rename={attribute: name for attribute, name, _, _ in self._fields},
             forbid_unknown_fields=True,
             kw_only=True,
         )
         self._decode = msgspec.json.Decoder(list.__class_getitem__(row) | row).decode
         return self._decode
 
-    def decode(self, content: bytes) -> tuple[bool, tuple[tuple[Any, ...], ...]] | None:
-        """(whether the body is an array, the values of each field in `fields` order, one per object), or None."""
+    def decode(self, content: bytes) -> tuple[bool, list[Any]] | None:
+        """(whether the body is an array, its rows), or None when the body does not fit exactly."""
         decode = self._decode or self._build()
         try:
             decoded = decode(content)
         except ValueError:  # msgspec.DecodeError, and its ValidationError
             return None
-        many = type(decoded) is list
-        rows = decoded if many else [decoded]
-        if len(self._fields) == 1:
-            return many, (tuple(map(self._row, rows)),)
-        return many, tuple(zip(*map(self._row, rows), strict=True))
-
-
-_SAMPLE = 32
-_is_finite = Decimal.is_finite
-
-
-def decimal_column(texts: tuple[Any, ...], *, empty_is_none: bool = False, optional: bool = False) -> list[Any] | None:
-    """The exact Decimals of a column of JSON strings, in order, or None if one is not a finite decimal number.
-
-    With `empty_is_none`, "" gives None; with `optional`, UNSET (an absent field) stays UNSET.
-    """
-    specials: dict[Any, Any] = {}
-    if empty_is_none:
-        specials[""] = None
-    if optional:
-        specials[UNSET] = UNSET
-    try:
-        if len(texts) >= 4 * _SAMPLE and len(set(texts[:_SAMPLE])) <= _SAMPLE * 3 // 4:
-            # Many repeats (zero balances, mostly): convert each distinct text once. Decimals are immutable, so
-            # objects may share them.
-            distinct = set(texts).difference(specials)
-            memo = dict(zip(distinct, map(Decimal, distinct), strict=True))
-            converted: list[Any] = list(memo.values())
-            memo.update(specials)
-            values = list(map(memo.__getitem__, texts))
-        else:
-            try:
-                values = converted = list(map(Decimal, texts))
-            except (InvalidOperation, TypeError):  # "" or UNSET, when allowed; else not a decimal
-                if not specials:
-                    return None
-                values = converted = [specials[text] if text in specials else Decimal(text) for text in texts]
-    except InvalidOperation:
-        return None
-    # filter(None, ...) leaves out None, UNSET and zeros, none of which can be infinite or NaN.
-    return values if all(map(_is_finite, filter(None, converted))) else None
+        if type(decoded) is list:
+            return True, decoded
+        return False, [decoded]
 
 
 __all__ = [
-    "FAST_PATH_MIN_BYTES",
     "UNSET",
     "FastDecoder",
     "File",
@@ -256,7 +210,6 @@ __all__ = [
     "RequestFiles",
     "Response",
     "Unset",
-    "decimal_column",
     "decode_json",
     "format_decimal",
     "parse_bool",

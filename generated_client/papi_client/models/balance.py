@@ -14,7 +14,6 @@ from ..types import (
     UNSET,
     FastDecoder,
     Unset,
-    decimal_column,
     format_decimal,
     parse_decimal,
     parse_numeric_int,
@@ -137,77 +136,72 @@ class Balance:
     def decode_fast(cls: type[T], content: bytes) -> T | list[T] | None:
         """A JSON body holding one object (-> Balance) or an array of them (-> a list), or None.
 
-        The fast path for whole bodies: no dict per object, amounts converted column by column. None when
-        anything is unusual (see `types.FastDecoder`): the caller then decodes the body and uses `from_dict`
-        or `from_dicts`, which keep unknown fields and name what is wrong.
+        The fast path for whole bodies: msgspec checks the fields and their JSON types in C, with no dict per
+        object. None when anything is unusual (see `types.FastDecoder`): the caller then decodes the body and
+        uses `from_dict` or `from_dicts`, which keep unknown fields and name what is wrong.
         """
         decoded = _FAST_DECODER.decode(content)
         if decoded is None:
             return None
-        many, columns = decoded
-        if not columns:
-            return []
-        (
-            _asset,
-            _total_wallet_balance,
-            _cross_margin_borrowed,
-            _cross_margin_free,
-            _cross_margin_interest,
-            _cross_margin_locked,
-            _um_wallet_balance,
-            _um_unrealized_pnl,
-            _cm_wallet_balance,
-            _cm_unrealized_pnl,
-            _update_time,
-            _negative_balance,
-            _cross_margin_asset,
-        ) = columns
-        asset = _asset
-        total_wallet_balance = decimal_column(_total_wallet_balance)
-        cross_margin_borrowed = decimal_column(_cross_margin_borrowed)
-        cross_margin_free = decimal_column(_cross_margin_free)
-        cross_margin_interest = decimal_column(_cross_margin_interest)
-        cross_margin_locked = decimal_column(_cross_margin_locked)
-        um_wallet_balance = decimal_column(_um_wallet_balance)
-        um_unrealized_pnl = decimal_column(_um_unrealized_pnl, empty_is_none=True)
-        cm_wallet_balance = decimal_column(_cm_wallet_balance)
-        cm_unrealized_pnl = decimal_column(_cm_unrealized_pnl, empty_is_none=True)
-        update_time = _update_time
-        negative_balance = decimal_column(_negative_balance)
-        cross_margin_asset = decimal_column(_cross_margin_asset, optional=True)
-        if (
-            total_wallet_balance is None
-            or cross_margin_borrowed is None
-            or cross_margin_free is None
-            or cross_margin_interest is None
-            or cross_margin_locked is None
-            or um_wallet_balance is None
-            or um_unrealized_pnl is None
-            or cm_wallet_balance is None
-            or cm_unrealized_pnl is None
-            or negative_balance is None
-            or cross_margin_asset is None
-        ):
+        many, rows = decoded
+        result: list[T] = []
+        append = result.append
+        try:
+            for row in rows:
+                asset: str = row.asset
+                total_wallet_balance: Decimal = Decimal(row.total_wallet_balance)
+                cross_margin_borrowed: Decimal = Decimal(row.cross_margin_borrowed)
+                cross_margin_free: Decimal = Decimal(row.cross_margin_free)
+                cross_margin_interest: Decimal = Decimal(row.cross_margin_interest)
+                cross_margin_locked: Decimal = Decimal(row.cross_margin_locked)
+                um_wallet_balance: Decimal = Decimal(row.um_wallet_balance)
+                um_unrealized_pnl: Decimal | None = (
+                    None if row.um_unrealized_pnl == "" else Decimal(row.um_unrealized_pnl)
+                )
+                cm_wallet_balance: Decimal = Decimal(row.cm_wallet_balance)
+                cm_unrealized_pnl: Decimal | None = (
+                    None if row.cm_unrealized_pnl == "" else Decimal(row.cm_unrealized_pnl)
+                )
+                update_time: int = row.update_time
+                negative_balance: Decimal = Decimal(row.negative_balance)
+                cross_margin_asset: Decimal | Unset = (
+                    UNSET if isinstance(row.cross_margin_asset, Unset) else Decimal(row.cross_margin_asset)
+                )
+
+                if not (
+                    total_wallet_balance.is_finite()
+                    and cross_margin_borrowed.is_finite()
+                    and cross_margin_free.is_finite()
+                    and cross_margin_interest.is_finite()
+                    and cross_margin_locked.is_finite()
+                    and um_wallet_balance.is_finite()
+                    and (um_unrealized_pnl is None or um_unrealized_pnl.is_finite())
+                    and cm_wallet_balance.is_finite()
+                    and (cm_unrealized_pnl is None or cm_unrealized_pnl.is_finite())
+                    and negative_balance.is_finite()
+                    and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
+                ):
+                    return None
+                append(
+                    cls(
+                        asset,
+                        total_wallet_balance,
+                        cross_margin_borrowed,
+                        cross_margin_free,
+                        cross_margin_interest,
+                        cross_margin_locked,
+                        um_wallet_balance,
+                        um_unrealized_pnl,
+                        cm_wallet_balance,
+                        cm_unrealized_pnl,
+                        update_time,
+                        negative_balance,
+                        cross_margin_asset,
+                    )
+                )
+        except InvalidOperation:  # not a decimal number
             return None
-        parsed = list(
-            map(
-                cls,
-                asset,
-                total_wallet_balance,
-                cross_margin_borrowed,
-                cross_margin_free,
-                cross_margin_interest,
-                cross_margin_locked,
-                um_wallet_balance,
-                um_unrealized_pnl,
-                cm_wallet_balance,
-                cm_unrealized_pnl,
-                update_time,
-                negative_balance,
-                cross_margin_asset,
-            )
-        )
-        return parsed if many else parsed[0]
+        return result if many else result[0]
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
@@ -276,6 +270,7 @@ class Balance:
                         cross_margin_asset: Decimal | Unset = (
                             UNSET if isinstance(_cross_margin_asset, Unset) else Decimal(_cross_margin_asset)
                         )
+
                         if (
                             total_wallet_balance.is_finite()
                             and cross_margin_borrowed.is_finite()
@@ -283,9 +278,9 @@ class Balance:
                             and cross_margin_interest.is_finite()
                             and cross_margin_locked.is_finite()
                             and um_wallet_balance.is_finite()
-                            and (not isinstance(um_unrealized_pnl, Decimal) or um_unrealized_pnl.is_finite())
+                            and (um_unrealized_pnl is None or um_unrealized_pnl.is_finite())
                             and cm_wallet_balance.is_finite()
-                            and (not isinstance(cm_unrealized_pnl, Decimal) or cm_unrealized_pnl.is_finite())
+                            and (cm_unrealized_pnl is None or cm_unrealized_pnl.is_finite())
                             and negative_balance.is_finite()
                             and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
                         ):
@@ -389,22 +384,22 @@ class Balance:
         return key in self.additional_properties
 
 
-# The fields `decode_fast` accepts, in order: JSON name, JSON type, required (see types.FastDecoder).
+# The fields `decode_fast` accepts: attribute, JSON name, JSON type, required (see types.FastDecoder).
 _FAST_DECODER = FastDecoder(
     "Balance",
     (
-        ("asset", str, True),
-        ("totalWalletBalance", str, True),
-        ("crossMarginBorrowed", str, True),
-        ("crossMarginFree", str, True),
-        ("crossMarginInterest", str, True),
-        ("crossMarginLocked", str, True),
-        ("umWalletBalance", str, True),
-        ("umUnrealizedPNL", str, True),
-        ("cmWalletBalance", str, True),
-        ("cmUnrealizedPNL", str, True),
-        ("updateTime", int, True),
-        ("negativeBalance", str, True),
-        ("crossMarginAsset", str, False),
+        ("asset", "asset", str, True),
+        ("total_wallet_balance", "totalWalletBalance", str, True),
+        ("cross_margin_borrowed", "crossMarginBorrowed", str, True),
+        ("cross_margin_free", "crossMarginFree", str, True),
+        ("cross_margin_interest", "crossMarginInterest", str, True),
+        ("cross_margin_locked", "crossMarginLocked", str, True),
+        ("um_wallet_balance", "umWalletBalance", str, True),
+        ("um_unrealized_pnl", "umUnrealizedPNL", str, True),
+        ("cm_wallet_balance", "cmWalletBalance", str, True),
+        ("cm_unrealized_pnl", "cmUnrealizedPNL", str, True),
+        ("update_time", "updateTime", int, True),
+        ("negative_balance", "negativeBalance", str, True),
+        ("cross_margin_asset", "crossMarginAsset", str, False),
     ),
 )

@@ -9,7 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...errors import InvalidResponseError
 from ...models.balance import Balance
-from ...types import FAST_PATH_MIN_BYTES, UNSET, Response, Unset, decode_json
+from ...types import UNSET, Response, Unset, decode_json
 
 
 def _get_kwargs(
@@ -37,12 +37,10 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Balance | list[Balance]:
     if response.status_code == 200:
-        # Large well-formed bodies decode straight into the models; smaller ones, and anything unusual, take
-        # the path below (decoded to dicts, then checked object by object).
-        if len(response.content) >= FAST_PATH_MIN_BYTES:
-            fast = Balance.decode_fast(response.content)
-            if fast is not None:
-                return fast
+        # Well-formed bodies decode straight into the models; anything unusual takes the checked path below.
+        fast = Balance.decode_fast(response.content)
+        if fast is not None:
+            return fast
         try:
 
             def _parse_response_200(data: object) -> Balance | list[Balance]:
