@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -312,8 +313,12 @@ def test_tampered_signature_is_rejected_for_every_key_type(
     with key_client(simulator, key_case) as client:
         signed = client.auth.sign_query(b"asset=USDT")
         head, _, signature = signed.rpartition(b"&signature=")
-        # One character changed, kept in the base64 alphabet so only the cryptographic check can refuse it.
-        flipped = signature[:10] + (b"A" if signature[10:11] != b"A" else b"B") + signature[11:]
+        # One character of the signature text changed, kept in its alphabet (and percent-encoded as sent), so
+        # only the cryptographic check can refuse it. The change is made before encoding: flipping a byte of an
+        # escape such as %2B would make an illegal parameter (-1100) instead.
+        text = unquote(signature.decode("ascii"))
+        flipped = quote(text[:10] + ("A" if text[10] != "A" else "B") + text[11:], safe="").encode("ascii")
+        assert flipped != signature
         for candidate, expected in ((signature, 200), (flipped, 400)):
             response = httpx.get(
                 f"{simulator.base_url}/papi/v1/balance?{head.decode()}&signature={candidate.decode()}",
