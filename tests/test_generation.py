@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -128,7 +129,6 @@ def test_regenerating_after_an_api_change(changed_api: Path, tmp_path: Path) -> 
         env={"PYTHONPATH": str(out.parent), "PATH": "/usr/bin:/bin"},
     )
     assert run.returncode == 0, run.stderr
-    import json
 
     seen = json.loads(run.stdout)
     assert seen["module"].startswith(str(out))
@@ -136,3 +136,66 @@ def test_regenerating_after_an_api_change(changed_api: Path, tmp_path: Path) -> 
     assert seen["value"] == "0.12345678"
     assert seen["query"].startswith("asset=USDT&portfolio=PM1&recvWindow=5000&timestamp=")
     assert "&signature=" in seen["query"]
+
+
+HELPER_NAMES = ["result", "many", "row", "rows", "append", "cls", "d", "known", "checked", "item", "decoded", "model"]
+
+
+@pytest.mark.parametrize("odd_json_name", [None, 'we"ird'])
+def test_field_names_never_clash_with_the_generated_code(tmp_path: Path, odd_json_name: str | None) -> None:
+    """Fields named like the generated methods' own variables, and (second case) a JSON name msgspec cannot
+    rename to: every parse path still gives the same model."""
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    balance = spec["components"]["schemas"]["Balance"]
+    for name in HELPER_NAMES:
+        balance["properties"][name] = {"type": "string", "format": "decimal"} if name == "rows" else {"type": "string"}
+        balance["required"].append(name)
+    if odd_json_name is not None:
+        balance["properties"][odd_json_name] = {"type": "integer"}
+        balance["required"].append(odd_json_name)
+    path = tmp_path / "clash.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "pkg" / "papi_client"
+    result = run_generate("--spec", str(path), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+
+    script = textwrap.dedent(
+        """
+        import json, sys
+        import httpx
+        from papi_client.api.account import get_balance
+        from papi_client.models import Balance
+        from binance_papi import signed_client
+
+        names, odd = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+        item = {"asset": "USDT", "totalWalletBalance": "1.00", "crossMarginBorrowed": "0",
+                "crossMarginFree": "1.00", "crossMarginInterest": "0", "crossMarginLocked": "0",
+                "umWalletBalance": "0", "umUnrealizedPNL": "", "cmWalletBalance": "0",
+                "cmUnrealizedPNL": "", "updateTime": 1, "negativeBalance": "0", "crossMarginAsset": "1.00"}
+        item.update({name: "2.50" if name == "rows" else name.upper() for name in names})
+        if odd is not None:
+            item[odd] = 7
+        body = json.dumps([item, item]).encode()
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+        client = signed_client("k" * 64, "s" * 64, base_url="http://127.0.0.1:9", httpx_args={"transport": transport})
+        checked = [Balance.from_dict_checked(item)] * 2
+        fast = Balance.decode_fast(body)
+        assert (fast is None) == (odd is not None), fast
+        assert fast is None or fast == checked, fast
+        assert Balance.from_dicts([item, item]) == checked
+        assert get_balance.sync(client=client) == checked
+        assert [getattr(checked[0], name) for name in names if name != "rows"] == [
+            name.upper() for name in names if name != "rows"]
+        print("ok")
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(HELPER_NAMES), json.dumps(odd_json_name)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={"PYTHONPATH": str(out.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "ok"

@@ -7,10 +7,13 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from papi_client import Client
+from papi_client.api.account import get_balance
 from papi_client.errors import InvalidResponseError
 from papi_client.models import Balance
 from papi_client.types import UNSET, decode_json
@@ -288,3 +291,22 @@ def test_decode_fast_declines_what_only_the_checked_path_can_say() -> None:
         assert Balance.decode_fast(json.dumps(bad).encode()) is None, bad
     assert Balance.decode_fast(b"[1,") is None
     assert Balance.decode_fast(b"[]") == []
+
+
+def test_from_dicts_wants_a_list() -> None:
+    with pytest.raises(InvalidResponseError, match=r"expected a JSON array of Balance, got dict"):
+        Balance.from_dicts(item())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 5000 + b"]" * 5000,
+        json.dumps([item()]).encode()[:-2] + b',"x":' + b"[" * 5000 + b"]" * 5000 + b"}]",
+    ],
+)
+def test_deeply_nested_bodies_are_invalid_responses_not_recursion_errors(body: bytes) -> None:
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, content=body))
+    client = Client(base_url="http://127.0.0.1:9", httpx_args={"transport": transport})
+    with pytest.raises(InvalidResponseError, match="nested too deeply"):
+        get_balance.sync(client=client)

@@ -16,7 +16,10 @@ from .errors import InvalidResponseError
 
 def decode_json(content: bytes) -> Any:
     """The decoded JSON body. Raises ValueError (msgspec.DecodeError) when it is not JSON."""
-    return _msgspec().json.decode(content)
+    try:
+        return _msgspec().json.decode(content)
+    except RecursionError:  # msgspec's answer to very deep nesting: a malformed body like any other
+        raise ValueError("JSON nested too deeply") from None
 
 
 @cache
@@ -195,7 +198,7 @@ class FastDecoder:
         decode = self._decode or self._build()
         try:
             decoded = decode(content)
-        except ValueError:  # msgspec.DecodeError, and its ValidationError
+        except (ValueError, RecursionError):  # msgspec.DecodeError and its ValidationError; very deep nesting
             return None
         if type(decoded) is list:
             return True, decoded

@@ -109,9 +109,9 @@ class Balance:
             UNSET if isinstance(self.cross_margin_asset, Unset) else format_decimal(self.cross_margin_asset)
         )
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
+        _field_dict: dict[str, Any] = {}
+        _field_dict.update(self.additional_properties)
+        _field_dict.update(
             {
                 "asset": asset,
                 "totalWalletBalance": total_wallet_balance,
@@ -128,9 +128,9 @@ class Balance:
             }
         )
         if cross_margin_asset is not UNSET:
-            field_dict["crossMarginAsset"] = cross_margin_asset
+            _field_dict["crossMarginAsset"] = cross_margin_asset
 
-        return field_dict
+        return _field_dict
 
     @classmethod
     def decode_fast(cls: type[T], content: bytes) -> T | list[T] | None:
@@ -140,32 +140,33 @@ class Balance:
         object. None when anything is unusual (see `types.FastDecoder`): the caller then decodes the body and
         uses `from_dict` or `from_dicts`, which keep unknown fields and name what is wrong.
         """
-        decoded = _FAST_DECODER.decode(content)
-        if decoded is None:
+        _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
+        _decoded = _FAST_DECODER.decode(content)
+        if _decoded is None:
             return None
-        many, rows = decoded
-        result: list[T] = []
-        append = result.append
+        _many, _rows = _decoded
+        _result: list[T] = []
+        _append = _result.append
         try:
-            for row in rows:
-                asset: str = row.asset
-                total_wallet_balance: Decimal = Decimal(row.total_wallet_balance)
-                cross_margin_borrowed: Decimal = Decimal(row.cross_margin_borrowed)
-                cross_margin_free: Decimal = Decimal(row.cross_margin_free)
-                cross_margin_interest: Decimal = Decimal(row.cross_margin_interest)
-                cross_margin_locked: Decimal = Decimal(row.cross_margin_locked)
-                um_wallet_balance: Decimal = Decimal(row.um_wallet_balance)
+            for _row in _rows:
+                asset: str = _row.asset
+                total_wallet_balance: Decimal = Decimal(_row.total_wallet_balance)
+                cross_margin_borrowed: Decimal = Decimal(_row.cross_margin_borrowed)
+                cross_margin_free: Decimal = Decimal(_row.cross_margin_free)
+                cross_margin_interest: Decimal = Decimal(_row.cross_margin_interest)
+                cross_margin_locked: Decimal = Decimal(_row.cross_margin_locked)
+                um_wallet_balance: Decimal = Decimal(_row.um_wallet_balance)
                 um_unrealized_pnl: Decimal | None = (
-                    None if row.um_unrealized_pnl == "" else Decimal(row.um_unrealized_pnl)
+                    None if _row.um_unrealized_pnl == "" else Decimal(_row.um_unrealized_pnl)
                 )
-                cm_wallet_balance: Decimal = Decimal(row.cm_wallet_balance)
+                cm_wallet_balance: Decimal = Decimal(_row.cm_wallet_balance)
                 cm_unrealized_pnl: Decimal | None = (
-                    None if row.cm_unrealized_pnl == "" else Decimal(row.cm_unrealized_pnl)
+                    None if _row.cm_unrealized_pnl == "" else Decimal(_row.cm_unrealized_pnl)
                 )
-                update_time: int = row.update_time
-                negative_balance: Decimal = Decimal(row.negative_balance)
+                update_time: int = _row.update_time
+                negative_balance: Decimal = Decimal(_row.negative_balance)
                 cross_margin_asset: Decimal | Unset = (
-                    UNSET if isinstance(row.cross_margin_asset, Unset) else Decimal(row.cross_margin_asset)
+                    UNSET if isinstance(_row.cross_margin_asset, Unset) else Decimal(_row.cross_margin_asset)
                 )
 
                 if not (
@@ -182,8 +183,8 @@ class Balance:
                     and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
                 ):
                     return None
-                append(
-                    cls(
+                _append(
+                    _cls(
                         asset,
                         total_wallet_balance,
                         cross_margin_borrowed,
@@ -201,7 +202,7 @@ class Balance:
                 )
         except InvalidOperation:  # not a decimal number
             return None
-        return result if many else result[0]
+        return _result if _many else _result[0]
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
@@ -216,59 +217,64 @@ class Balance:
         or mistyped field, a malformed or non-finite number, a Mapping that is not a dict) goes to
         `from_dict_checked`, which names the problem.
         """
-        result: list[T] = []
-        append = result.append
-        checked = cls.from_dict_checked
-        for item in items:
-            if type(item) is dict:
-                d = item
+        if not isinstance(items, list):
+            raise InvalidResponseError(
+                f"expected a JSON array of Balance, got {type(items).__name__}: {str(items)[:60]!r}"
+            )
+        _cls = cls
+        _result: list[T] = []
+        _append = _result.append
+        _checked = cls.from_dict_checked
+        for _item in items:
+            if type(_item) is dict:
+                _d = _item
                 try:
-                    _asset = d["asset"]
-                    _total_wallet_balance = d["totalWalletBalance"]
-                    _cross_margin_borrowed = d["crossMarginBorrowed"]
-                    _cross_margin_free = d["crossMarginFree"]
-                    _cross_margin_interest = d["crossMarginInterest"]
-                    _cross_margin_locked = d["crossMarginLocked"]
-                    _um_wallet_balance = d["umWalletBalance"]
-                    _um_unrealized_pnl = d["umUnrealizedPNL"]
-                    _cm_wallet_balance = d["cmWalletBalance"]
-                    _cm_unrealized_pnl = d["cmUnrealizedPNL"]
-                    _update_time = d["updateTime"]
-                    _negative_balance = d["negativeBalance"]
-                    _cross_margin_asset = d.get("crossMarginAsset", UNSET)
+                    _raw_asset = _d["asset"]
+                    _raw_total_wallet_balance = _d["totalWalletBalance"]
+                    _raw_cross_margin_borrowed = _d["crossMarginBorrowed"]
+                    _raw_cross_margin_free = _d["crossMarginFree"]
+                    _raw_cross_margin_interest = _d["crossMarginInterest"]
+                    _raw_cross_margin_locked = _d["crossMarginLocked"]
+                    _raw_um_wallet_balance = _d["umWalletBalance"]
+                    _raw_um_unrealized_pnl = _d["umUnrealizedPNL"]
+                    _raw_cm_wallet_balance = _d["cmWalletBalance"]
+                    _raw_cm_unrealized_pnl = _d["cmUnrealizedPNL"]
+                    _raw_update_time = _d["updateTime"]
+                    _raw_negative_balance = _d["negativeBalance"]
+                    _raw_cross_margin_asset = _d.get("crossMarginAsset", UNSET)
                     if (
-                        type(_asset) is str
-                        and type(_total_wallet_balance) is str
-                        and type(_cross_margin_borrowed) is str
-                        and type(_cross_margin_free) is str
-                        and type(_cross_margin_interest) is str
-                        and type(_cross_margin_locked) is str
-                        and type(_um_wallet_balance) is str
-                        and type(_um_unrealized_pnl) is str
-                        and type(_cm_wallet_balance) is str
-                        and type(_cm_unrealized_pnl) is str
-                        and type(_update_time) is int
-                        and type(_negative_balance) is str
-                        and (_cross_margin_asset is UNSET or type(_cross_margin_asset) is str)
+                        type(_raw_asset) is str
+                        and type(_raw_total_wallet_balance) is str
+                        and type(_raw_cross_margin_borrowed) is str
+                        and type(_raw_cross_margin_free) is str
+                        and type(_raw_cross_margin_interest) is str
+                        and type(_raw_cross_margin_locked) is str
+                        and type(_raw_um_wallet_balance) is str
+                        and type(_raw_um_unrealized_pnl) is str
+                        and type(_raw_cm_wallet_balance) is str
+                        and type(_raw_cm_unrealized_pnl) is str
+                        and type(_raw_update_time) is int
+                        and type(_raw_negative_balance) is str
+                        and (_raw_cross_margin_asset is UNSET or type(_raw_cross_margin_asset) is str)
                     ):
-                        asset: str = _asset
-                        total_wallet_balance: Decimal = Decimal(_total_wallet_balance)
-                        cross_margin_borrowed: Decimal = Decimal(_cross_margin_borrowed)
-                        cross_margin_free: Decimal = Decimal(_cross_margin_free)
-                        cross_margin_interest: Decimal = Decimal(_cross_margin_interest)
-                        cross_margin_locked: Decimal = Decimal(_cross_margin_locked)
-                        um_wallet_balance: Decimal = Decimal(_um_wallet_balance)
+                        asset: str = _raw_asset
+                        total_wallet_balance: Decimal = Decimal(_raw_total_wallet_balance)
+                        cross_margin_borrowed: Decimal = Decimal(_raw_cross_margin_borrowed)
+                        cross_margin_free: Decimal = Decimal(_raw_cross_margin_free)
+                        cross_margin_interest: Decimal = Decimal(_raw_cross_margin_interest)
+                        cross_margin_locked: Decimal = Decimal(_raw_cross_margin_locked)
+                        um_wallet_balance: Decimal = Decimal(_raw_um_wallet_balance)
                         um_unrealized_pnl: Decimal | None = (
-                            None if _um_unrealized_pnl == "" else Decimal(_um_unrealized_pnl)
+                            None if _raw_um_unrealized_pnl == "" else Decimal(_raw_um_unrealized_pnl)
                         )
-                        cm_wallet_balance: Decimal = Decimal(_cm_wallet_balance)
+                        cm_wallet_balance: Decimal = Decimal(_raw_cm_wallet_balance)
                         cm_unrealized_pnl: Decimal | None = (
-                            None if _cm_unrealized_pnl == "" else Decimal(_cm_unrealized_pnl)
+                            None if _raw_cm_unrealized_pnl == "" else Decimal(_raw_cm_unrealized_pnl)
                         )
-                        update_time: int = _update_time
-                        negative_balance: Decimal = Decimal(_negative_balance)
+                        update_time: int = _raw_update_time
+                        negative_balance: Decimal = Decimal(_raw_negative_balance)
                         cross_margin_asset: Decimal | Unset = (
-                            UNSET if isinstance(_cross_margin_asset, Unset) else Decimal(_cross_margin_asset)
+                            UNSET if isinstance(_raw_cross_margin_asset, Unset) else Decimal(_raw_cross_margin_asset)
                         )
 
                         if (
@@ -284,7 +290,7 @@ class Balance:
                             and negative_balance.is_finite()
                             and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
                         ):
-                            balance = cls(
+                            _model = _cls(
                                 asset,
                                 total_wallet_balance,
                                 cross_margin_borrowed,
@@ -299,16 +305,17 @@ class Balance:
                                 negative_balance,
                                 cross_margin_asset,
                             )
-                            known = 12 + (_cross_margin_asset is not UNSET)
-                            if len(d) > known:
-                                balance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-                            append(balance)
+                            _known = 12 + (_raw_cross_margin_asset is not UNSET)
+                            if len(_d) > _known:
+                                _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
+                            _append(_model)
                             continue
+
                 except (KeyError, InvalidOperation):
                     pass  # the checked path below says which field and why
 
-            append(checked(item))
-        return result
+            _append(_checked(_item))
+        return _result
 
     @classmethod
     def from_dict_checked(cls: type[T], src_dict: Mapping[str, Any]) -> T:
@@ -318,37 +325,44 @@ class Balance:
                 raise InvalidResponseError(
                     f"Balance: expected a JSON object, got {type(src_dict).__name__}: {str(src_dict)[:60]!r}"
                 )
-        d = dict(src_dict)
-        asset = parse_str(d.pop("asset", UNSET), "Balance.asset")
+        _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
+        _remaining = dict(src_dict)  # what is left after the known fields are taken: additional_properties
+        asset = parse_str(_remaining.pop("asset", UNSET), "Balance.asset")
 
-        total_wallet_balance = parse_decimal(d.pop("totalWalletBalance", UNSET), "Balance.totalWalletBalance")
+        total_wallet_balance = parse_decimal(_remaining.pop("totalWalletBalance", UNSET), "Balance.totalWalletBalance")
 
-        cross_margin_borrowed = parse_decimal(d.pop("crossMarginBorrowed", UNSET), "Balance.crossMarginBorrowed")
-
-        cross_margin_free = parse_decimal(d.pop("crossMarginFree", UNSET), "Balance.crossMarginFree")
-
-        cross_margin_interest = parse_decimal(d.pop("crossMarginInterest", UNSET), "Balance.crossMarginInterest")
-
-        cross_margin_locked = parse_decimal(d.pop("crossMarginLocked", UNSET), "Balance.crossMarginLocked")
-
-        um_wallet_balance = parse_decimal(d.pop("umWalletBalance", UNSET), "Balance.umWalletBalance")
-
-        um_unrealized_pnl = parse_optional_decimal(d.pop("umUnrealizedPNL", UNSET), "Balance.umUnrealizedPNL")
-
-        cm_wallet_balance = parse_decimal(d.pop("cmWalletBalance", UNSET), "Balance.cmWalletBalance")
-
-        cm_unrealized_pnl = parse_optional_decimal(d.pop("cmUnrealizedPNL", UNSET), "Balance.cmUnrealizedPNL")
-
-        update_time = parse_numeric_int(d.pop("updateTime", UNSET), "Balance.updateTime")
-
-        negative_balance = parse_decimal(d.pop("negativeBalance", UNSET), "Balance.negativeBalance")
-
-        _cross_margin_asset = d.pop("crossMarginAsset", UNSET)
-        cross_margin_asset: Decimal | Unset = (
-            UNSET if _cross_margin_asset is UNSET else parse_decimal(_cross_margin_asset, "Balance.crossMarginAsset")
+        cross_margin_borrowed = parse_decimal(
+            _remaining.pop("crossMarginBorrowed", UNSET), "Balance.crossMarginBorrowed"
         )
 
-        balance = cls(
+        cross_margin_free = parse_decimal(_remaining.pop("crossMarginFree", UNSET), "Balance.crossMarginFree")
+
+        cross_margin_interest = parse_decimal(
+            _remaining.pop("crossMarginInterest", UNSET), "Balance.crossMarginInterest"
+        )
+
+        cross_margin_locked = parse_decimal(_remaining.pop("crossMarginLocked", UNSET), "Balance.crossMarginLocked")
+
+        um_wallet_balance = parse_decimal(_remaining.pop("umWalletBalance", UNSET), "Balance.umWalletBalance")
+
+        um_unrealized_pnl = parse_optional_decimal(_remaining.pop("umUnrealizedPNL", UNSET), "Balance.umUnrealizedPNL")
+
+        cm_wallet_balance = parse_decimal(_remaining.pop("cmWalletBalance", UNSET), "Balance.cmWalletBalance")
+
+        cm_unrealized_pnl = parse_optional_decimal(_remaining.pop("cmUnrealizedPNL", UNSET), "Balance.cmUnrealizedPNL")
+
+        update_time = parse_numeric_int(_remaining.pop("updateTime", UNSET), "Balance.updateTime")
+
+        negative_balance = parse_decimal(_remaining.pop("negativeBalance", UNSET), "Balance.negativeBalance")
+
+        _raw_cross_margin_asset = _remaining.pop("crossMarginAsset", UNSET)
+        cross_margin_asset: Decimal | Unset = (
+            UNSET
+            if _raw_cross_margin_asset is UNSET
+            else parse_decimal(_raw_cross_margin_asset, "Balance.crossMarginAsset")
+        )
+
+        _model = _cls(
             asset=asset,
             total_wallet_balance=total_wallet_balance,
             cross_margin_borrowed=cross_margin_borrowed,
@@ -364,8 +378,8 @@ class Balance:
             cross_margin_asset=cross_margin_asset,
         )
 
-        balance.additional_properties = d
-        return balance
+        _model.additional_properties = _remaining
+        return _model
 
     @property
     def additional_keys(self) -> list[str]:

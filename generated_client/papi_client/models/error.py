@@ -46,16 +46,16 @@ class Error:
 
         msg = self.msg
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
+        _field_dict: dict[str, Any] = {}
+        _field_dict.update(self.additional_properties)
+        _field_dict.update(
             {
                 "code": code,
                 "msg": msg,
             }
         )
 
-        return field_dict
+        return _field_dict
 
     @classmethod
     def decode_fast(cls: type[T], content: bytes) -> T | list[T] | None:
@@ -65,28 +65,24 @@ class Error:
         object. None when anything is unusual (see `types.FastDecoder`): the caller then decodes the body and
         uses `from_dict` or `from_dicts`, which keep unknown fields and name what is wrong.
         """
-        decoded = _FAST_DECODER.decode(content)
-        if decoded is None:
+        _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
+        _decoded = _FAST_DECODER.decode(content)
+        if _decoded is None:
             return None
-        many, rows = decoded
-        result: list[T] = []
-        append = result.append
-        try:
-            for row in rows:
-                code: int = row.code
-                msg: str = row.msg
+        _many, _rows = _decoded
+        _result: list[T] = []
+        _append = _result.append
+        for _row in _rows:
+            code: int = _row.code
+            msg: str = _row.msg
 
-                if not (True):
-                    return None
-                append(
-                    cls(
-                        code,
-                        msg,
-                    )
+            _append(
+                _cls(
+                    code,
+                    msg,
                 )
-        except InvalidOperation:  # not a decimal number
-            return None
-        return result if many else result[0]
+            )
+        return _result if _many else _result[0]
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
@@ -101,34 +97,39 @@ class Error:
         or mistyped field, a malformed or non-finite number, a Mapping that is not a dict) goes to
         `from_dict_checked`, which names the problem.
         """
-        result: list[T] = []
-        append = result.append
-        checked = cls.from_dict_checked
-        for item in items:
-            if type(item) is dict:
-                d = item
+        if not isinstance(items, list):
+            raise InvalidResponseError(
+                f"expected a JSON array of Error, got {type(items).__name__}: {str(items)[:60]!r}"
+            )
+        _cls = cls
+        _result: list[T] = []
+        _append = _result.append
+        _checked = cls.from_dict_checked
+        for _item in items:
+            if type(_item) is dict:
+                _d = _item
                 try:
-                    _code = d["code"]
-                    _msg = d["msg"]
-                    if type(_code) is int and type(_msg) is str:
-                        code: int = _code
-                        msg: str = _msg
+                    _raw_code = _d["code"]
+                    _raw_msg = _d["msg"]
+                    if type(_raw_code) is int and type(_raw_msg) is str:
+                        code: int = _raw_code
+                        msg: str = _raw_msg
 
-                        if True:
-                            error = cls(
-                                code,
-                                msg,
-                            )
-                            known = 2
-                            if len(d) > known:
-                                error.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-                            append(error)
-                            continue
+                        _model = _cls(
+                            code,
+                            msg,
+                        )
+                        _known = 2
+                        if len(_d) > _known:
+                            _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
+                        _append(_model)
+                        continue
+
                 except (KeyError, InvalidOperation):
                     pass  # the checked path below says which field and why
 
-            append(checked(item))
-        return result
+            _append(_checked(_item))
+        return _result
 
     @classmethod
     def from_dict_checked(cls: type[T], src_dict: Mapping[str, Any]) -> T:
@@ -138,18 +139,19 @@ class Error:
                 raise InvalidResponseError(
                     f"Error: expected a JSON object, got {type(src_dict).__name__}: {str(src_dict)[:60]!r}"
                 )
-        d = dict(src_dict)
-        code = parse_int(d.pop("code", UNSET), "Error.code")
+        _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
+        _remaining = dict(src_dict)  # what is left after the known fields are taken: additional_properties
+        code = parse_int(_remaining.pop("code", UNSET), "Error.code")
 
-        msg = parse_str(d.pop("msg", UNSET), "Error.msg")
+        msg = parse_str(_remaining.pop("msg", UNSET), "Error.msg")
 
-        error = cls(
+        _model = _cls(
             code=code,
             msg=msg,
         )
 
-        error.additional_properties = d
-        return error
+        _model.additional_properties = _remaining
+        return _model
 
     @property
     def additional_keys(self) -> list[str]:
