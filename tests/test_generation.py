@@ -24,6 +24,20 @@ def run_generate(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_with_package(package: Path, script: str, *args: str) -> str:
+    """Run `script` in a fresh interpreter where the generated `package` shadows the installed one; its stdout."""
+    run = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={"PYTHONPATH": str(package.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
 def test_every_generated_module_is_marked() -> None:
     modules = sorted(COMMITTED.rglob("*.py"))
     assert modules
@@ -120,17 +134,7 @@ def test_regenerating_after_an_api_change(changed_api: Path, tmp_path: Path) -> 
         }))
         """
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        env={"PYTHONPATH": str(out.parent), "PATH": "/usr/bin:/bin"},
-    )
-    assert run.returncode == 0, run.stderr
-
-    seen = json.loads(run.stdout)
+    seen = json.loads(run_with_package(out, script))
     assert seen["module"].startswith(str(out))
     assert seen["type"] == "Decimal"
     assert seen["value"] == "0.12345678"
@@ -189,13 +193,4 @@ def test_field_names_never_clash_with_the_generated_code(tmp_path: Path, odd_jso
         print("ok")
         """
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(HELPER_NAMES), json.dumps(odd_json_name)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        env={"PYTHONPATH": str(out.parent), "PATH": "/usr/bin:/bin"},
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "ok"
+    assert run_with_package(out, script, json.dumps(HELPER_NAMES), json.dumps(odd_json_name)).strip() == "ok"
