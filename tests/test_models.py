@@ -240,9 +240,7 @@ def _summary(balance: Balance) -> tuple[Any, ...]:
 
 def _well_formed(data: Any) -> bool:
     """Exactly the documented keys, updateTime a JSON integer, and the checked path accepts it."""
-    if not isinstance(data, dict) or not set(data) - {"crossMarginAsset"} <= set(DOC_ITEM) <= set(data) | {
-        "crossMarginAsset"
-    }:
+    if not isinstance(data, dict) or not set(DOC_ITEM) - {"crossMarginAsset"} <= set(data) <= set(DOC_ITEM):
         return False
     return type(data["updateTime"]) is int and _checked_body(json.dumps(data).encode())[0] == "ok"
 

@@ -13,8 +13,6 @@ by nobody: the property is what proves it). One client per test function, fresh 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from wire_checks import signature_is_valid
 
 from binance_papi import (
     BadRequestError,
@@ -33,7 +32,7 @@ from binance_papi import (
     TimestampError,
     signed_client,
 )
-from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, RecordedRequest, SimulatorHandle, demo_account
+from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, SimulatorHandle, demo_account
 from papi_client.api.account import get_balance
 from papi_client.models import Balance
 from papi_client.types import UNSET
@@ -132,14 +131,6 @@ def refused_locally(recv_window: int | None) -> bool:
     if recv_window is None:
         return False
     return isinstance(recv_window, bool) or not 1 <= recv_window <= MAX_RECV_WINDOW
-
-
-def signature_is_valid(record: RecordedRequest) -> bool:
-    payload, sep, signature = record.raw_query.rpartition("&signature=")
-    if not sep or "&" in signature:
-        return False
-    expected = hmac.new(DEMO_API_SECRET.encode(), payload.encode("ascii"), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
 
 
 def expected_data(handle: SimulatorHandle, asset: str | None) -> Any:

@@ -24,8 +24,6 @@ included) prints a signature. The same retry rules are unit-tested with a mock t
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import threading
@@ -38,6 +36,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from wire_checks import signature_is_valid
 
 from binance_papi import (
     APIError,
@@ -354,15 +353,6 @@ def audit(
 
 
 # --- request-log checks ------------------------------------------------------------------------------------------
-
-
-def signature_is_valid(record: RecordedRequest) -> bool:
-    """HMAC-SHA256 of the raw query before `&signature=`, checked here independently of the client."""
-    payload, sep, signature = record.raw_query.rpartition("&signature=")
-    if not sep or "&" in signature:
-        return False
-    expected = hmac.new(DEMO_API_SECRET.encode(), payload.encode("ascii"), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
 
 
 def in_recv_window(record: RecordedRequest) -> bool:
