@@ -66,7 +66,10 @@ SCENARIOS = (
         "import",
         "4 cold import (process)",
         "ms",
-        {"httpx": "python -c 'import httpx'", "ours": "python -c 'import binance_papi; from papi_client...'"},
+        {
+            "httpx": "python -c 'import httpx'",
+            "ours": "python -c 'import binance_papi; from binance_papi_generated...'",
+        },
         (Target("httpx", "max", 1.3),),
     ),
     Scenario(

@@ -32,7 +32,7 @@ def main() -> int:
     last: object = None
     if variant == "ours":
         from binance_papi import signed_client
-        from papi_client.api.account import get_balance
+        from binance_papi_generated.api.account import get_balance
 
         with signed_client(key, secret, base_url=url) as client:
             for _ in range(calls):

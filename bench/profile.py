@@ -27,14 +27,14 @@ import httpx
 from binance_papi import signed_client
 from binance_papi._aiohttp import AiohttpTransport
 from binance_papi.simulator import large_account
-from papi_client.api.account import get_balance
+from binance_papi_generated.api.account import get_balance
 
 from ._floor import API_KEY_HEADER, check, signed_path
 from ._procs import PYTHON, ROOT, child_env
 
 BASE_URL = "http://simulator.invalid"
 IMPORTS = {
-    "ours": "import binance_papi; from papi_client.api.account import get_balance",
+    "ours": "import binance_papi; from binance_papi_generated.api.account import get_balance",
     "httpx": "import httpx",
 }
 

@@ -37,7 +37,7 @@ from ._report import Results, passed, table
 SMALL, LARGE = 5, 1000
 CONCURRENCY = 32
 IMPORT_CODE = {
-    "ours": "import binance_papi; from papi_client.api.account import get_balance",
+    "ours": "import binance_papi; from binance_papi_generated.api.account import get_balance",
     "httpx": "import httpx",
 }
 ASYNC_VARIANTS = ("httpx", "httpx_aiohttp", "aiohttp", "ours")

@@ -32,7 +32,7 @@ import httpx
 from binance_papi import PapiClient, signed_client
 from binance_papi._aiohttp import AiohttpTransport
 from binance_papi.simulator import large_account
-from papi_client.api.account import get_balance
+from binance_papi_generated.api.account import get_balance
 
 from ._floor import API_KEY_HEADER, FloorClient, check, signed_path
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from binance_papi import (
     BadRequestError,
+    InvalidResponseError,
     InvalidSignatureError,
     PapiClient,
     RetryPolicy,
@@ -25,10 +26,9 @@ from binance_papi import (
     signed_client,
 )
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, PublicKeyVerifier, SimulatorHandle, large_account
-from papi_client.api.account import get_balance
-from papi_client.errors import InvalidResponseError
-from papi_client.models import Balance
-from papi_client.types import UNSET
+from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.models import Balance
+from binance_papi_generated.types import UNSET
 
 AWKWARD_ASSETS = [
     "USDT&x=1",

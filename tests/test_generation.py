@@ -15,7 +15,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = ROOT / "generator" / "generate.py"
 SPEC = ROOT / "openapi" / "papi.yaml"
-COMMITTED = ROOT / "generated_client" / "papi_client"
+COMMITTED = ROOT / "generated_client" / "binance_papi_generated"
 
 
 def run_generate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -46,7 +46,7 @@ def test_every_generated_module_is_marked() -> None:
 
 
 def test_check_fails_with_a_diff_after_a_hand_edit(tmp_path: Path) -> None:
-    copy = tmp_path / "papi_client"
+    copy = tmp_path / "binance_papi_generated"
     shutil.copytree(COMMITTED, copy, ignore=shutil.ignore_patterns("__pycache__"))
     target = copy / "models" / "balance.py"
     text = target.read_text(encoding="utf-8")
@@ -61,14 +61,14 @@ def test_check_fails_with_a_diff_after_a_hand_edit(tmp_path: Path) -> None:
 
 
 def test_check_passes_on_an_identical_copy(tmp_path: Path) -> None:
-    copy = tmp_path / "papi_client"
+    copy = tmp_path / "binance_papi_generated"
     shutil.copytree(COMMITTED, copy, ignore=shutil.ignore_patterns("__pycache__"))
     result = run_generate("--check", "--output", str(copy))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_check_notices_an_added_file(tmp_path: Path) -> None:
-    copy = tmp_path / "papi_client"
+    copy = tmp_path / "binance_papi_generated"
     shutil.copytree(COMMITTED, copy, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "models" / "extra.py").write_text("x = 1\n", encoding="utf-8")
     result = run_generate("--check", "--output", str(copy))
@@ -96,7 +96,7 @@ def changed_api(tmp_path: Path) -> Path:
 
 
 def test_regenerating_after_an_api_change(changed_api: Path, tmp_path: Path) -> None:
-    out = tmp_path / "pkg" / "papi_client"
+    out = tmp_path / "pkg" / "binance_papi_generated"
     result = run_generate("--spec", str(changed_api), "--output", str(out))
     assert result.returncode == 0, result.stderr
 
@@ -108,8 +108,8 @@ def test_regenerating_after_an_api_change(changed_api: Path, tmp_path: Path) -> 
         from decimal import Decimal
 
         import httpx
-        import papi_client
-        from papi_client.api.account import get_balance
+        import binance_papi_generated
+        from binance_papi_generated.api.account import get_balance
         from binance_papi import signed_client
 
         seen = []
@@ -127,7 +127,7 @@ def test_regenerating_after_an_api_change(changed_api: Path, tmp_path: Path) -> 
                                httpx_args={"transport": httpx.MockTransport(answer)})
         balance = get_balance.sync(client=client, asset="USDT", portfolio="PM1")
         print(json.dumps({
-            "module": papi_client.__file__,
+            "module": binance_papi_generated.__file__,
             "type": type(balance.option_wallet_balance).__name__,
             "value": str(balance.option_wallet_balance),
             "query": seen[0],
@@ -159,7 +159,7 @@ def test_field_names_never_clash_with_the_generated_code(tmp_path: Path, odd_jso
         balance["required"].append(odd_json_name)
     path = tmp_path / "clash.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    out = tmp_path / "pkg" / "papi_client"
+    out = tmp_path / "pkg" / "binance_papi_generated"
     result = run_generate("--spec", str(path), "--output", str(out))
     assert result.returncode == 0, result.stderr
 
@@ -167,8 +167,8 @@ def test_field_names_never_clash_with_the_generated_code(tmp_path: Path, odd_jso
         """
         import json, sys
         import httpx
-        from papi_client.api.account import get_balance
-        from papi_client.models import Balance
+        from binance_papi_generated.api.account import get_balance
+        from binance_papi_generated.models import Balance
         from binance_papi import signed_client
 
         names, odd = json.loads(sys.argv[1]), json.loads(sys.argv[2])

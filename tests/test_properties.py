@@ -33,9 +33,9 @@ from binance_papi import (
     signed_client,
 )
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, SimulatorHandle, demo_account
-from papi_client.api.account import get_balance
-from papi_client.models import Balance
-from papi_client.types import UNSET
+from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.models import Balance
+from binance_papi_generated.types import UNSET
 
 BALANCE = "/papi/v1/balance"
 DEFAULT_RECV_WINDOW = 5000

@@ -46,12 +46,14 @@ from binance_papi import (
     PapiClient,
     PapiError,
     RateLimitError,
+    RequestTimeoutError,
     RetryPolicy,
     ServerError,
     TimestampError,
     TransportError,
     signed_client,
 )
+from binance_papi._errors import body_excerpt
 from binance_papi.simulator import (
     DEMO_API_KEY,
     DEMO_API_SECRET,
@@ -60,10 +62,9 @@ from binance_papi.simulator import (
     mangle,
     parse_fault,
 )
-from papi_client.api.account import get_balance
-from papi_client.errors import body_excerpt
-from papi_client.models import Balance
-from papi_client.types import UNSET, Unset
+from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.models import Balance
+from binance_papi_generated.types import UNSET, Unset
 
 Mode = Literal["sync", "aiohttp", "httpx"]
 MODES: tuple[Mode, ...] = ("sync", "aiohttp", "httpx")
@@ -429,7 +430,7 @@ FAULTS = [
     Fault("truncated", InvalidResponseError, "body", 200),
     Fault("wrong-shape", InvalidResponseError, "body", 200),
     Fault("wrong-type", InvalidResponseError, "body", 200),
-    Fault("slow", TransportError, "retried", ANY_STATUS, plan=f"slow:{SLOW_DELAY_S}"),
+    Fault("slow", RequestTimeoutError, "retried", ANY_STATUS, plan=f"slow:{SLOW_DELAY_S}"),
     Fault("close", TransportError, "retried", None),
     Fault("timestamp-1021", TimestampError, "resync", 400, -1021),
     Fault("clock+30s", TimestampError, "clock", 400, -1021, offset_ms=30_000),

@@ -27,7 +27,7 @@ from binance_papi import (
     TransportError,
     signed_client,
 )
-from papi_client.api.account import get_balance
+from binance_papi_generated.api.account import get_balance
 
 API_KEY = "A" * 64
 SECRET = "S" * 64

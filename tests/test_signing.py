@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from binance_papi import BinanceAuth, HmacSigner, RequestValidationError, RetryPolicy, signed_client
 from binance_papi._signing import _with_query
-from papi_client.api.account import get_balance
+from binance_papi_generated.api.account import get_balance
 
 # Binance's published HMAC example (Spot docs), from shared/reference/papi-facts.md.
 VECTOR_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"

@@ -53,9 +53,9 @@ from binance_papi.simulator import (
     serve_in_thread,
     start_site,
 )
-from papi_client.api.account import get_balance
-from papi_client.models import Balance
-from papi_client.types import UNSET
+from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.models import Balance
+from binance_papi_generated.types import UNSET
 from spec_data import DOC_FIELDS
 
 BALANCE = "/papi/v1/balance"

@@ -10,7 +10,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from papi_client.models import Balance
+from binance_papi_generated.models import Balance
 from spec_data import DOC_FIELDS, SPEC, resolve
 
 ROOT = Path(__file__).resolve().parent.parent

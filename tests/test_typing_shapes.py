@@ -9,9 +9,9 @@ import pytest
 
 from binance_papi import RetryPolicy, signed_client
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, SimulatorHandle
-from papi_client.api.account import get_balance
-from papi_client.models import Balance
-from papi_client.types import Response
+from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.models import Balance
+from binance_papi_generated.types import Response
 
 
 @pytest.fixture

@@ -1,10 +1,16 @@
 """A typed client for Binance's Portfolio Margin REST API, generated from openapi/papi.yaml.
 
-The endpoint functions and models are generated (`papi_client`); this package is the hand-written part:
-the signing hook, the ready-client factory, the error tree and the retry policy.
+Everything a user needs is here: the clients (`signed_client`, `async_signed_client`), whose methods are
+the spec's operations; the error tree; the retry policy; and the response models (`Balance`, ...), which
+are imported on first use. The generated code lives in `binance_papi_generated`; this package is the
+hand-written part around it (signing, retries, errors, the command line and the simulator).
 """
 
-from ._client import PapiClient, signed_client
+from typing import TYPE_CHECKING, Any
+
+import binance_papi_generated.models as _models
+
+from ._client import AsyncPapiClient, PapiClient, async_signed_client, signed_client
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -15,6 +21,7 @@ from ._errors import (
     OutcomeUnknownError,
     PapiError,
     RateLimitError,
+    RequestTimeoutError,
     RequestValidationError,
     ServerError,
     TimestampError,
@@ -23,10 +30,16 @@ from ._errors import (
 )
 from ._retry import RetryPolicy
 from ._signing import BinanceAuth, HmacSigner, Signer
+from ._types import UNSET, Operation, Response, Unset
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from binance_papi_generated.models import *  # noqa: F403  (the models, for type checkers)
+
 __all__ = [
+    "UNSET",
     "APIError",
+    "AsyncPapiClient",
     "AuthenticationError",
     "BadRequestError",
     "BinanceAuth",
@@ -34,17 +47,30 @@ __all__ = [
     "IPBannedError",
     "InvalidResponseError",
     "InvalidSignatureError",
+    "Operation",
     "OutcomeUnknownError",
     "PapiClient",
     "PapiError",
     "RateLimitError",
+    "RequestTimeoutError",
     "RequestValidationError",
+    "Response",
     "RetryPolicy",
     "ServerError",
     "Signer",
     "TimestampError",
     "TransportError",
     "UnexpectedStatus",
+    "Unset",
     "__version__",
+    "async_signed_client",
     "signed_client",
 ]
+__all__ += _models.__all__
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401  (a model class)
+    # The models are imported on first use, so `import binance_papi` stays light however many there are.
+    if name in _models.__all__:
+        return getattr(_models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,6 +19,11 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from ._compat import aiohttp_has_replay_switch, disable_connection_replay
+
+# Checked once, at import: without aiohttp's private switch, connections are not reused (see _compat).
+_REPLAY_SWITCH = aiohttp_has_replay_switch()
+
 # aiohttp errors -> the httpx errors the rest of the client (and httpx users) expect, most specific first.
 _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
     (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
@@ -47,12 +52,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open(self) -> aiohttp.ClientSession:
         ssl_context = httpx.create_ssl_context(verify=self._verify)
         connector = aiohttp.TCPConnector(
-            limit=self._max_connections, keepalive_timeout=self._keepalive_expiry, ssl=ssl_context
+            limit=self._max_connections,
+            keepalive_timeout=self._keepalive_expiry if _REPLAY_SWITCH else None,
+            force_close=not _REPLAY_SWITCH,
+            ssl=ssl_context,
         )
         session = aiohttp.ClientSession(connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
         # aiohttp resends an idempotent request once when a kept-alive connection turns out dropped. Below
         # the signing hook that is a replay; the retry policy above it decides instead (and re-signs).
-        session._retry_connection = False  # noqa: SLF001  (no public switch; pinned by a test)
+        if _REPLAY_SWITCH:
+            disable_connection_replay(session)
         self._session = session
         return session
 

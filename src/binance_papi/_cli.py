@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from papi_client.api.account import get_balance
-from papi_client.models import Balance
+from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.models import Balance
 
 from ._client import signed_client
 from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW

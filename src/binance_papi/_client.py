@@ -1,24 +1,27 @@
-"""The ready client: the generated `papi_client.Client`, signed, with typed errors and retries.
+"""The clients: the generated operations as methods, signed, with typed errors and retries.
 
-    from binance_papi import signed_client
-    from papi_client.api.account import get_balance
+    from binance_papi import signed_client, async_signed_client
 
-    client = signed_client(api_key, api_secret)
-    balances = get_balance.sync(client=client)           # list[Balance]
-    usdt = get_balance.sync(client=client, asset="USDT")  # Balance
+    with signed_client(api_key, api_secret) as client:
+        balances = client.get_balance()             # list[Balance]
+        usdt = client.get_balance(asset="USDT")     # Balance
 
+    async with async_signed_client(api_key, api_secret) as client:
+        balances = await client.get_balance()
+
+Both clients also work as `client=` for the generated operation modules (`*_detailed` give the headers).
 Nothing touches the network until the first call.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from types import TracebackType
+from typing import Any, Literal, Self
 
 import httpx
-from attrs import define, field
 
-from papi_client.client import Client
+from binance_papi_generated.client import AsyncOperations, Client, SyncOperations
 
 from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW, DEFAULT_TIMEOUT
 from ._errors import RequestValidationError
@@ -32,28 +35,43 @@ USER_AGENT = f"binance-papi/{__version__} (+httpx {httpx.__version__})"
 PRODUCTION_TIME_URL = "https://fapi.binance.com/fapi/v1/time"
 
 
-@define(kw_only=True)
-class PapiClient(Client):
-    """A generated `Client` whose httpx clients sign every request and raise typed errors.
+class _SignedClient(Client):
+    """What both clients share: configuration, the lazily built httpx clients, clock and weight bookkeeping.
 
-    Pass it as `client=` to any function under `papi_client.api`. Use it as a context manager (`with` or
-    `async with`), or call `close()` / `aclose()`, to release connections.
+    The generated operations send through `get_httpx_client()` / `get_async_httpx_client()`, which return
+    the signing httpx clients of `_http.py`. Use a client as a context manager (`with` / `async with`), or
+    call `close()` / `aclose()`, to release its connections.
     """
 
-    _signing: BinanceAuth = field(alias="signing")
-    _retry_policy: RetryPolicy = field(factory=RetryPolicy, alias="retry_policy")
-    _time_url: str = field(alias="time_url")
-    _async_transport: AsyncTransportName = field(default="aiohttp", alias="async_transport")
-    _info: ResponseInfo = field(factory=ResponseInfo, init=False)
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        signing: BinanceAuth,
+        timeout: httpx.Timeout,
+        headers: dict[str, str],
+        httpx_args: dict[str, Any],
+        retry_policy: RetryPolicy,
+        time_url: str,
+        async_transport: AsyncTransportName,
+    ) -> None:
+        self._base_url = base_url
+        self._signing = signing
+        self._timeout = timeout
+        self._headers = headers
+        self._httpx_args = httpx_args
+        self._retry_policy = retry_policy
+        self._time_url = time_url
+        self._async_transport = async_transport
+        self._info = ResponseInfo()
+        self._client: PapiHTTPClient | None = None
+        self._async_client: AsyncPapiHTTPClient | None = None
 
     def _client_args(self) -> dict[str, Any]:
         return {
             "base_url": self._base_url,
-            "cookies": self._cookies,
             "headers": self._headers,
             "timeout": self._timeout,
-            "verify": self._verify_ssl,
-            "follow_redirects": self._follow_redirects,
             "signing": self._signing,
             "retry_policy": self._retry_policy,
             "time_url": self._time_url,
@@ -61,12 +79,12 @@ class PapiClient(Client):
             **self._httpx_args,
         }
 
-    def get_httpx_client(self) -> httpx.Client:
+    def get_httpx_client(self) -> PapiHTTPClient:
         if self._client is None:
             self._client = PapiHTTPClient(**self._client_args())
         return self._client
 
-    def get_async_httpx_client(self) -> httpx.AsyncClient:
+    def get_async_httpx_client(self) -> AsyncPapiHTTPClient:
         if self._async_client is None:
             args = self._client_args()
             if "transport" not in args and self._async_transport == "aiohttp":
@@ -74,7 +92,7 @@ class PapiClient(Client):
                 # Imported here so that sync users never pay for aiohttp.
                 from ._aiohttp import AiohttpTransport
 
-                args["transport"] = AiohttpTransport(verify=self._verify_ssl)
+                args["transport"] = AiohttpTransport(verify=args.pop("verify", True))
             self._async_client = AsyncPapiHTTPClient(**args)
         return self._async_client
 
@@ -82,6 +100,10 @@ class PapiClient(Client):
     def auth(self) -> BinanceAuth:
         """The signing hook (key type, recvWindow default, clock offset)."""
         return self._signing
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
 
     @property
     def used_weight(self) -> int | None:
@@ -99,28 +121,56 @@ class PapiClient(Client):
 
     def sync_time(self) -> int:
         """Measure the server clock now, store the offset and return it (ms)."""
-        client = self.get_httpx_client()
-        if not isinstance(client, PapiHTTPClient):
-            raise TypeError("set_httpx_client replaced the signed client; sync_time needs a PapiHTTPClient")
-        return client.sync_time()
+        return self.get_httpx_client().sync_time()
 
     async def async_sync_time(self) -> int:
         """Like `sync_time`, over the async client."""
-        client = self.get_async_httpx_client()
-        if not isinstance(client, AsyncPapiHTTPClient):
-            raise TypeError("set_async_httpx_client replaced the signed client; needs an AsyncPapiHTTPClient")
-        return await client.sync_time()
+        return await self.get_async_httpx_client().sync_time()
 
     def close(self) -> None:
+        """Release the sync client's connections (the async ones need `aclose`)."""
         if self._client is not None:
             self._client.close()
 
     async def aclose(self) -> None:
+        """Release the connections of both sides."""
+        self.close()
         if self._async_client is not None:
             await self._async_client.aclose()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
     def __repr__(self) -> str:
-        return f"PapiClient(base_url={self._base_url!r}, auth={self._signing!r}, timeout={self._timeout!r})"
+        return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self._signing!r}, timeout={self._timeout!r})"
+
+
+class PapiClient(_SignedClient, SyncOperations):
+    """The blocking client: every operation of the spec is a method (`client.get_balance(asset="USDT")`).
+
+    Built by `signed_client`. Methods and typing overloads are generated from the spec
+    (`binance_papi_generated.client.SyncOperations`).
+    """
+
+
+class AsyncPapiClient(_SignedClient, AsyncOperations):
+    """The asyncio client: the same methods as `PapiClient`, as coroutines (`await client.get_balance()`).
+
+    Built by `async_signed_client`. Runs on an aiohttp transport by default (see `signed_client`).
+    """
 
 
 def _signer(
@@ -167,7 +217,7 @@ def signed_client(
     httpx_args: dict[str, Any] | None = None,
     async_transport: AsyncTransportName = "aiohttp",
 ) -> PapiClient:
-    """A ready client for an API key: HMAC (give `api_secret`) or RSA/Ed25519 (give `private_key`).
+    """A ready blocking client for an API key: HMAC (give `api_secret`) or RSA/Ed25519 (give `private_key`).
 
     Args:
         api_key: the API key (sent in X-MBX-APIKEY).
@@ -187,6 +237,78 @@ def signed_client(
         async_transport: what carries async requests when httpx_args has no transport: "aiohttp" (default; several
             times the throughput with many requests in flight) or "httpx".
     """
+    return PapiClient(
+        **_client_options(
+            api_key,
+            api_secret,
+            private_key=private_key,
+            private_key_passphrase=private_key_passphrase,
+            base_url=base_url,
+            timeout=timeout,
+            recv_window=recv_window,
+            retry=retry,
+            time_url=time_url,
+            clock=clock,
+            headers=headers,
+            httpx_args=httpx_args,
+            async_transport=async_transport,
+        )
+    )
+
+
+def async_signed_client(
+    api_key: str,
+    api_secret: str | bytes | None = None,
+    *,
+    private_key: bytes | str | os.PathLike[str] | None = None,
+    private_key_passphrase: str | bytes | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+    recv_window: int = DEFAULT_RECV_WINDOW,
+    retry: RetryPolicy | None = None,
+    time_url: str | None = None,
+    clock: Clock = system_clock_ms,
+    headers: dict[str, str] | None = None,
+    httpx_args: dict[str, Any] | None = None,
+    async_transport: AsyncTransportName = "aiohttp",
+) -> AsyncPapiClient:
+    """A ready asyncio client: the same arguments as `signed_client`, the same methods as coroutines."""
+    return AsyncPapiClient(
+        **_client_options(
+            api_key,
+            api_secret,
+            private_key=private_key,
+            private_key_passphrase=private_key_passphrase,
+            base_url=base_url,
+            timeout=timeout,
+            recv_window=recv_window,
+            retry=retry,
+            time_url=time_url,
+            clock=clock,
+            headers=headers,
+            httpx_args=httpx_args,
+            async_transport=async_transport,
+        )
+    )
+
+
+def _client_options(
+    api_key: str,
+    api_secret: str | bytes | None,
+    *,
+    private_key: bytes | str | os.PathLike[str] | None,
+    private_key_passphrase: str | bytes | None,
+    base_url: str,
+    timeout: float | httpx.Timeout,
+    recv_window: int,
+    retry: RetryPolicy | None,
+    time_url: str | None,
+    clock: Clock,
+    headers: dict[str, str] | None,
+    httpx_args: dict[str, Any] | None,
+    async_transport: AsyncTransportName,
+) -> dict[str, Any]:
+    """Validated constructor arguments of either client (see `signed_client`)."""
     signing = BinanceAuth(
         api_key, _signer(api_secret, private_key, private_key_passphrase), recv_window=recv_window, clock=clock
     )
@@ -195,13 +317,13 @@ def signed_client(
         raise RequestValidationError(f"base_url must start with http:// or https://, got {base_url!r}")
     if time_url is None:
         time_url = PRODUCTION_TIME_URL if base == DEFAULT_BASE_URL else f"{base}/fapi/v1/time"
-    return PapiClient(
-        base_url=base,
-        timeout=_timeout(timeout),
-        headers={"User-Agent": USER_AGENT, **(headers or {})},
-        httpx_args=dict(httpx_args or {}),
-        signing=signing,
-        retry_policy=retry if retry is not None else RetryPolicy(),
-        time_url=time_url,
-        async_transport=async_transport,
-    )
+    return {
+        "base_url": base,
+        "signing": signing,
+        "timeout": _timeout(timeout),
+        "headers": {"User-Agent": USER_AGENT, **(headers or {})},
+        "httpx_args": dict(httpx_args or {}),
+        "retry_policy": retry if retry is not None else RetryPolicy(),
+        "time_url": time_url,
+        "async_transport": async_transport,
+    }

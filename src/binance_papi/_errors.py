@@ -1,10 +1,11 @@
 """Every error this client raises, in one tree. Catch the class that matches what you will do about it.
 
-    PapiError                      root of everything below (papi_client.errors)
+    PapiError                      root of everything below
     ├── RequestValidationError     bad input caught before anything was sent (also a ValueError)
-    ├── InvalidResponseError       a 2XX body that is not JSON or does not match the spec (papi_client.errors)
+    ├── InvalidResponseError       a 2XX body that is not JSON or does not match the spec (also a ValueError)
     ├── UnexpectedStatus           a non-2XX status reached the generated code without this layer
-    ├── TransportError             no HTTP answer: connect error, timeout, connection reset
+    ├── TransportError             no HTTP answer: connect error, connection reset, timeout
+    │   └── RequestTimeoutError    the connect, read, write or pool timeout ran out
     └── APIError                   Binance answered with an error status
         ├── AuthenticationError    -2014, -2015, -1002, HTTP 401/403: key, permission or IP whitelist
         ├── InvalidSignatureError  -1022: the signature did not verify (wrong secret or key)
@@ -18,6 +19,9 @@
 Every APIError carries `status_code`, `code` (Binance's, or None when the body had none), `message`,
 `method` and `path` (never the query string, which holds the signature), `used_weight`
 (X-MBX-USED-WEIGHT-1M), `retry_after` (seconds, when given), `hint` (what to do) and `response`.
+
+The generated package (`binance_papi_generated`) raises `InvalidResponseError` and `UnexpectedStatus` from
+here too: the whole tree is hand-written, in this one module.
 """
 
 from __future__ import annotations
@@ -25,8 +29,6 @@ from __future__ import annotations
 import json
 import time
 from typing import TYPE_CHECKING
-
-from papi_client.errors import InvalidResponseError, PapiError, UnexpectedStatus, body_excerpt
 
 if TYPE_CHECKING:
     import httpx
@@ -41,13 +43,58 @@ __all__ = [
     "OutcomeUnknownError",
     "PapiError",
     "RateLimitError",
+    "RequestTimeoutError",
     "RequestValidationError",
     "ServerError",
     "TimestampError",
     "TransportError",
     "UnexpectedStatus",
+    "body_excerpt",
     "error_from_response",
 ]
+
+EXCERPT_LIMIT = 200
+
+
+def body_excerpt(content: bytes, limit: int = EXCERPT_LIMIT) -> str:
+    """The first `limit` characters of a body, decoded leniently, for error messages."""
+    text = content[: limit * 4].decode("utf-8", errors="replace")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class PapiError(Exception):
+    """Root of every error raised by this client."""
+
+
+class InvalidResponseError(PapiError, ValueError):
+    """A response body (or a dict given to `from_dict`) does not match the spec.
+
+    The message names the field and the offending value; `status_code` and `excerpt` (the start of the
+    body) are set when it came from a response.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, content: bytes | None = None) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.content = content
+        self.excerpt = body_excerpt(content) if content is not None else None
+        text = message
+        if status_code is not None:
+            text = f"{text} (HTTP {status_code}"
+            text += f", body starts: {self.excerpt!r})" if self.excerpt is not None else ")"
+        super().__init__(text)
+
+
+class UnexpectedStatus(PapiError):  # noqa: N818  (the generator's name, kept for its users)
+    """A non-2XX status reached a generated operation: the client sending it did not raise first.
+
+    `binance_papi`'s clients raise an `APIError` before this can happen; it guards a bare generated client.
+    """
+
+    def __init__(self, status_code: int, content: bytes) -> None:
+        self.status_code = status_code
+        self.content = content
+        super().__init__(f"Unexpected status code: {status_code}; body starts: {body_excerpt(content)!r}")
 
 
 class RequestValidationError(PapiError, ValueError):
@@ -61,6 +108,14 @@ class TransportError(PapiError):
         self.method = method
         self.path = path
         super().__init__(f"{method} {path}: {message}")
+
+
+class RequestTimeoutError(TransportError):
+    """A timeout ran out (connect, read, write or pool) before the answer arrived.
+
+    Nothing says the request was not executed. A read is safe to send again; the retry policy already did,
+    up to its limits.
+    """
 
 
 class APIError(PapiError):

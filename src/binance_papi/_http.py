@@ -20,6 +20,7 @@ from ._errors import (
     IPBannedError,
     PapiError,
     RateLimitError,
+    RequestTimeoutError,
     RequestValidationError,
     TransportError,
     error_from_response,
@@ -108,7 +109,8 @@ class _Shared:
         # httpx messages can quote the URL, which carries the signature: keep only a clean reason.
         if detail and "signature=" not in detail and "?" not in detail:
             reason = f"{reason}: {detail}"
-        return TransportError(reason, method=request.method, path=request.url.path)
+        cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+        return cls(reason, method=request.method, path=request.url.path)
 
     def _note_limit(self, error: PapiError) -> None:
         """After a 418, or a 429 with Retry-After, remember not to send anything until it has passed."""

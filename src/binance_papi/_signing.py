@@ -20,6 +20,7 @@ from typing import Protocol
 
 import httpx
 
+from ._compat import url_with_query
 from ._constants import API_KEY_HEADER, DEFAULT_RECV_WINDOW, MAX_RECV_WINDOW
 from ._errors import RequestValidationError
 
@@ -39,13 +40,12 @@ def _with_query(url: httpx.URL, query: bytes) -> httpx.URL:
     `copy_with` re-parses and re-validates every component (about 15 us, a tenth of a sequential call's
     client-side time). The signed query is the caller's query, which httpx already validated and encoded,
     plus `recvWindow`, `timestamp` and a query-safe signature: when every byte is one httpx would keep as
-    it is, the result is the same URL, so it is built directly (httpx 0.28's own representation; httpx is
-    pinned below 0.29). Anything else takes the regular path, with httpx's own checks and encoding.
+    it is, the result is the same URL, so it is built directly (`_compat.url_with_query`, which falls back on
+    `copy_with` if httpx's private representation changes). Anything else takes the regular path, with
+    httpx's own checks and encoding.
     """
     if len(query) <= _MAX_URL_LENGTH and not query.translate(None, _QUERY_KEPT_AS_IS):
-        signed = httpx.URL.__new__(httpx.URL)
-        signed._uri_reference = url._uri_reference._replace(query=query.decode("ascii"))  # noqa: SLF001
-        return signed
+        return url_with_query(url, query.decode("ascii"))
     return url.copy_with(query=query)
 
 

@@ -9,17 +9,17 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..errors import InvalidResponseError
-from ..types import (
-    UNSET,
+from binance_papi._errors import InvalidResponseError
+from binance_papi._parsing import (
     FastDecoder,
-    Unset,
     format_decimal,
     parse_decimal,
     parse_numeric_int,
     parse_optional_decimal,
     parse_str,
 )
+
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Balance")
 
@@ -137,7 +137,7 @@ class Balance:
         """A JSON body holding one object (-> Balance) or an array of them (-> a list), or None.
 
         The fast path for whole bodies: msgspec checks the fields and their JSON types in C, with no dict per
-        object. None when anything is unusual (see `types.FastDecoder`): the caller then decodes the body and
+        object. None when anything is unusual (see `binance_papi._parsing.FastDecoder`): the caller then decodes the body and
         uses `from_dict` or `from_dicts`, which keep unknown fields and name what is wrong.
         """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
@@ -398,7 +398,7 @@ class Balance:
         return key in self.additional_properties
 
 
-# The fields `decode_fast` accepts: attribute, JSON name, JSON type, required (see types.FastDecoder).
+# The fields `decode_fast` accepts: attribute, JSON name, JSON type, required (see binance_papi._parsing.FastDecoder).
 _FAST_DECODER = FastDecoder(
     "Balance",
     (

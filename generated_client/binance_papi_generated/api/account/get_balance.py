@@ -5,11 +5,12 @@ from typing import Any, overload
 
 import httpx
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...errors import InvalidResponseError
+from binance_papi._errors import InvalidResponseError, UnexpectedStatus
+from binance_papi._parsing import decode_json
+
+from ...client import Client
 from ...models.balance import Balance
-from ...types import UNSET, Response, Unset, decode_json
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -30,12 +31,13 @@ def _get_kwargs(
         "method": "get",
         "url": "/papi/v1/balance",
         "params": params,
+        "extensions": {"papi_weight": 20, "papi_retry_safe": True},
     }
 
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Balance | list[Balance]:
+def _parse_response(*, client: Client, response: httpx.Response) -> Balance | list[Balance]:
     if response.status_code == 200:
         # Well-formed bodies decode straight into the models; anything unusual takes the checked path below.
         fast = Balance.decode_fast(response.content)
@@ -72,12 +74,10 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
                 status_code=response.status_code,
                 content=response.content,
             ) from None
-    raise errors.UnexpectedStatus(response.status_code, response.content)
+    raise UnexpectedStatus(response.status_code, response.content)
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Balance | list[Balance]]:
+def _build_response(*, client: Client, response: httpx.Response) -> Response[Balance | list[Balance]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +89,7 @@ def _build_response(
 @overload
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> Response[list[Balance]]: ...
@@ -98,7 +98,7 @@ def sync_detailed(
 @overload
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str,
     recv_window: int | Unset = UNSET,
 ) -> Response[Balance]: ...
@@ -106,7 +106,7 @@ def sync_detailed(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str | Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> Response[Balance | list[Balance]]:
@@ -124,9 +124,9 @@ def sync_detailed(
         recv_window (int | Unset):
 
     Raises:
-        errors.InvalidResponseError: If a success response is not JSON or does not match the spec.
-        errors.UnexpectedStatus: If the status is not a success status and the client did not raise first.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        binance_papi.PapiError: the client's errors (see binance_papi._errors): an APIError subclass for an
+            error answer, TransportError (RequestTimeoutError) when no answer arrived, RequestValidationError
+            for bad input; InvalidResponseError when a success body does not match the spec.
 
     Returns:
         Response[Balance | list[Balance]]
@@ -147,7 +147,7 @@ def sync_detailed(
 @overload
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> list[Balance]: ...
@@ -156,7 +156,7 @@ def sync(
 @overload
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str,
     recv_window: int | Unset = UNSET,
 ) -> Balance: ...
@@ -164,7 +164,7 @@ def sync(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str | Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> Balance | list[Balance]:
@@ -182,9 +182,9 @@ def sync(
         recv_window (int | Unset):
 
     Raises:
-        errors.InvalidResponseError: If a success response is not JSON or does not match the spec.
-        errors.UnexpectedStatus: If the status is not a success status and the client did not raise first.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        binance_papi.PapiError: the client's errors (see binance_papi._errors): an APIError subclass for an
+            error answer, TransportError (RequestTimeoutError) when no answer arrived, RequestValidationError
+            for bad input; InvalidResponseError when a success body does not match the spec.
 
     Returns:
         Balance | list[Balance]
@@ -200,7 +200,7 @@ def sync(
 @overload
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> Response[list[Balance]]: ...
@@ -209,7 +209,7 @@ async def asyncio_detailed(
 @overload
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str,
     recv_window: int | Unset = UNSET,
 ) -> Response[Balance]: ...
@@ -217,7 +217,7 @@ async def asyncio_detailed(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str | Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> Response[Balance | list[Balance]]:
@@ -235,9 +235,9 @@ async def asyncio_detailed(
         recv_window (int | Unset):
 
     Raises:
-        errors.InvalidResponseError: If a success response is not JSON or does not match the spec.
-        errors.UnexpectedStatus: If the status is not a success status and the client did not raise first.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        binance_papi.PapiError: the client's errors (see binance_papi._errors): an APIError subclass for an
+            error answer, TransportError (RequestTimeoutError) when no answer arrived, RequestValidationError
+            for bad input; InvalidResponseError when a success body does not match the spec.
 
     Returns:
         Response[Balance | list[Balance]]
@@ -256,7 +256,7 @@ async def asyncio_detailed(
 @overload
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> list[Balance]: ...
@@ -265,7 +265,7 @@ async def asyncio(
 @overload
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str,
     recv_window: int | Unset = UNSET,
 ) -> Balance: ...
@@ -273,7 +273,7 @@ async def asyncio(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: Client,
     asset: str | Unset = UNSET,
     recv_window: int | Unset = UNSET,
 ) -> Balance | list[Balance]:
@@ -291,9 +291,9 @@ async def asyncio(
         recv_window (int | Unset):
 
     Raises:
-        errors.InvalidResponseError: If a success response is not JSON or does not match the spec.
-        errors.UnexpectedStatus: If the status is not a success status and the client did not raise first.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        binance_papi.PapiError: the client's errors (see binance_papi._errors): an APIError subclass for an
+            error answer, TransportError (RequestTimeoutError) when no answer arrived, RequestValidationError
+            for bad input; InvalidResponseError when a success body does not match the spec.
 
     Returns:
         Balance | list[Balance]
