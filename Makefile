@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 GENERATED := generated_client/binance_papi_generated
 HANDWRITTEN := src generator tests scripts bench
 
-.PHONY: setup demo generate check-generated lint typecheck test bench bench-quick clean
+.PHONY: setup demo generate upstream-templates check-generated lint typecheck test bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ demo: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/python generator/generate.py
 
-## Regenerate into a temporary folder and fail with a diff if the committed package differs.
+## After upgrading openapi-python-client: refresh generator/upstream/ (pristine copies of the templates that
+## generator/templates/ overrides), then read `git diff generator/upstream/`. See README, "Upgrading the generator".
+upstream-templates: $(STAMP)
+	$(BIN)/python generator/generate.py --update-upstream
+
+## Check generator/upstream/ against the installed generator, regenerate into a temporary folder and fail with
+## a diff if the committed package differs.
 check-generated: $(STAMP)
 	$(BIN)/python generator/generate.py --check
 

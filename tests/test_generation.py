@@ -194,3 +194,41 @@ def test_field_names_never_clash_with_the_generated_code(tmp_path: Path, odd_jso
         """
     )
     assert run_with_package(out, script, json.dumps(HELPER_NAMES), json.dumps(odd_json_name)).strip() == "ok"
+
+
+@pytest.mark.parametrize("template", ["model.py.jinja", "property_templates/union_property.py.jinja"])
+def test_a_changed_pristine_upstream_template_fails_the_check_and_says_what_to_do(
+    tmp_path: Path, template: str
+) -> None:
+    # A copy of the repository's generator inputs, with one byte of one pristine copy changed.
+    for folder in ("generator", "openapi", "generated_client"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    pristine = tmp_path / "generator" / "upstream" / template
+    data = bytearray(pristine.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    pristine.write_bytes(bytes(data))
+
+    result = subprocess.run(
+        [sys.executable, str(tmp_path / "generator" / "generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert f"generator/upstream/{template} differs from openapi-python-client 0.29.1's own {template}" in result.stdout
+    assert "make upstream-templates" in result.stdout
+    assert "git checkout generator/upstream/" in result.stdout
+
+
+def test_every_override_has_its_pristine_upstream_copy() -> None:
+    overrides = {
+        p.relative_to(ROOT / "generator" / "templates").as_posix()
+        for p in (ROOT / "generator" / "templates").rglob("*.jinja")
+        if p.name != "papi_macros.jinja"  # the project's own macros: no upstream template of that name
+    }
+    copies = {
+        p.relative_to(ROOT / "generator" / "upstream").as_posix()
+        for p in (ROOT / "generator" / "upstream").rglob("*.jinja")
+    }
+    assert overrides == copies

@@ -271,3 +271,38 @@ def test_timestamp_error_falls_back_on_the_date_header_when_the_time_endpoint_fa
     )
     assert get_balance.sync(client=client) == []
     assert 29_500 <= client.time_offset_ms <= 30_500
+
+
+def test_an_operation_not_safe_to_retry_is_sent_once_after_an_unknown_outcome() -> None:
+    # x-retry-safe: false in the spec reaches the client as this request extension.
+    script = Script(error(503, -1000, "Unknown error, please check your request or try again later."))
+    client = client_for(script)
+    with pytest.raises(OutcomeUnknownError):
+        client.get_httpx_client().request("GET", "/papi/v1/balance", extensions={"papi_retry_safe": False})
+    assert len(script.balance_requests) == 1
+
+
+def test_an_operation_not_safe_to_retry_still_waits_out_a_short_429() -> None:
+    script = Script(error(429, -1003, "Too many requests.", **{"Retry-After": "0"}), httpx.Response(200, json=[]))
+    client = client_for(script)
+    response = client.get_httpx_client().request("GET", "/papi/v1/balance", extensions={"papi_retry_safe": False})
+    assert response.status_code == 200
+    assert len(script.balance_requests) == 2
+
+
+def test_a_request_sent_without_the_extension_is_retried_only_as_a_get() -> None:
+    script = Script(httpx.ReadTimeout("timed out"))
+    client = client_for(script)
+    with pytest.raises(TransportError):
+        client.get_httpx_client().request("POST", "/papi/v1/balance")
+    assert len(script.balance_requests) == 1
+
+
+def test_generated_operations_say_they_are_safe_to_retry() -> None:
+    from binance_papi_generated.client import OPERATIONS
+
+    assert OPERATIONS["get_balance"].retry_safe
+    assert OPERATIONS["get_balance"].weight == 20
+    script = Script(httpx.ReadTimeout("timed out"), httpx.Response(200, json=[]))
+    assert call(script) == []
+    assert len(script.balance_requests) == 2

@@ -178,6 +178,16 @@ def _without_empty_params(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def _retry_safe(request: httpx.Request) -> bool:
+    """Whether the operation may be resent after an unknown outcome.
+
+    That is the spec's x-retry-safe, which the generated operation puts in the request's extensions; a
+    request sent otherwise is safe only as a GET.
+    """
+    safe = request.extensions.get("papi_retry_safe")
+    return safe if isinstance(safe, bool) else request.method == "GET"
+
+
 def _unencodable(exc: UnicodeEncodeError) -> RequestValidationError:
     """A parameter httpx cannot encode (a lone surrogate, e.g. from os.fsdecode) is the caller's input error."""
     return RequestValidationError(
@@ -226,7 +236,7 @@ class PapiHTTPClient(_Shared, httpx.Client):
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
-        state = RetryState(self.retry_policy)
+        state = RetryState(self.retry_policy, retry_safe=_retry_safe(request))
         unsigned_url = request.url
         while True:
             request.url = unsigned_url  # the hook signs the caller's query afresh on every attempt
@@ -294,7 +304,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
-        state = RetryState(self.retry_policy)
+        state = RetryState(self.retry_policy, retry_safe=_retry_safe(request))
         unsigned_url = request.url
         while True:
             request.url = unsigned_url  # the hook signs the caller's query afresh on every attempt

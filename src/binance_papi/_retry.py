@@ -60,6 +60,11 @@ class RetryState:
     """The decisions for one call: how many attempts so far, and whether the clock was fixed already."""
 
     policy: RetryPolicy
+    retry_safe: bool = True
+    """Whether the operation may be sent again after a failure whose outcome is unknown (x-retry-safe).
+
+    When not, only answers that say it was refused unexecuted (429 within the cap, -1021) are retried.
+    """
     attempt: int = 1
     resynced: bool = False
     started: float = field(default_factory=time.monotonic)
@@ -74,6 +79,8 @@ class RetryState:
     def delay_before_retry(self, error: PapiError) -> float | None:
         """Seconds to wait before the next attempt, or None to raise `error` now."""
         if self.attempt >= self.policy.max_attempts or isinstance(error, IPBannedError):
+            return None
+        if not self.retry_safe and not isinstance(error, RateLimitError):
             return None
         if isinstance(error, RateLimitError):
             wait = error.retry_after
