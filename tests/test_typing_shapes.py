@@ -7,11 +7,9 @@ from typing import assert_type
 
 import pytest
 
-from binance_papi import RetryPolicy, signed_client
+from binance_papi import Balance, Response, RetryPolicy, async_signed_client, signed_client
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, SimulatorHandle
 from binance_papi_generated.api.account import get_balance
-from binance_papi_generated.models import Balance
-from binance_papi_generated.types import Response
 
 
 @pytest.fixture
@@ -43,3 +41,20 @@ async def test_async_shapes_are_typed(simulator: SimulatorHandle) -> None:
     assert isinstance(balances, list)
     assert isinstance(one, Balance)
     assert isinstance(detailed.parsed, Balance)
+
+
+def test_client_methods_are_typed_per_shape(simulator: SimulatorHandle) -> None:
+    with signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url) as client:
+        balances = assert_type(client.get_balance(), list[Balance])
+        one = assert_type(client.get_balance(asset="USDT"), Balance)
+        windowed = assert_type(client.get_balance(recv_window=3000), list[Balance])
+    assert [b.asset for b in balances] == [b.asset for b in windowed]
+    assert one.total_wallet_balance == next(b for b in balances if b.asset == "USDT").total_wallet_balance
+
+
+@pytest.mark.anyio
+async def test_async_client_methods_are_typed_per_shape(simulator: SimulatorHandle) -> None:
+    async with async_signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url) as client:
+        balances = assert_type(await client.get_balance(), list[Balance])
+        one = assert_type(await client.get_balance(asset="BTC"), Balance)
+    assert one.total_wallet_balance == next(b for b in balances if b.asset == "BTC").total_wallet_balance

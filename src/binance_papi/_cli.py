@@ -20,7 +20,6 @@ from typing import Any
 
 import click
 
-from binance_papi_generated.api.account import get_balance
 from binance_papi_generated.models import Balance
 
 from ._client import signed_client
@@ -122,7 +121,7 @@ def balance(
     try:
         credentials = _credentials(private_key_file)
         with signed_client(**credentials, base_url=base_url, recv_window=recv_window, timeout=timeout) as client:
-            result = get_balance.sync(client=client) if asset is None else get_balance.sync(client=client, asset=asset)
+            result = client.get_balance() if asset is None else client.get_balance(asset=asset)
     except PapiError as error:
         click.echo(f"binance-papi: {type(error).__name__}: {error}", err=True)
         sys.exit(exit_code(error))
