@@ -6,10 +6,11 @@
     python generator/generate.py --spec S --output DIR
                                             generate another spec somewhere else (used by the tests)
 
-Steps, all deterministic for the pinned versions in pyproject.toml (`generator` extra):
+Steps, all deterministic for the pinned versions in pyproject.toml (`dev` extra):
 1. The "client view" of the spec: parameters marked `x-added-by-auth` (timestamp, signature) and the
-   security requirements are removed, because the signing hook (binance_papi.signing) supplies them on
-   every send; callers must never pass them, so the generated functions must not ask for them.
+   security requirements are removed, because the signing hook (binance_papi._signing.BinanceAuth)
+   supplies them on every send; callers must never pass them, so the generated functions must not ask
+   for them.
 2. openapi-python-client with generator/config.yaml and the template overrides in generator/templates.
 3. Pinned ruff, isolated from any ruff configuration around it: safe fixes (F, I, UP), then format.
 4. A "generated, do not edit" header on every module, and a py.typed marker.
