@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 GENERATED := generated_client/binance_papi_generated
 HANDWRITTEN := src generator tests scripts bench
 
-.PHONY: setup demo generate upstream-templates check-generated lint typecheck test bench bench-quick clean
+.PHONY: setup demo generate upstream-templates check-generated lint typecheck test bench bench-quick dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,5 +58,10 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick
 
+## Build the sdist and the wheel (from that sdist) into dist/, with the `build` pinned in the dev extra.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench-runtime .mypy_cache .pytest_cache .ruff_cache dist

@@ -67,8 +67,8 @@ SCENARIOS = (
         "4 cold import (process)",
         "ms",
         {
-            "httpx": "python -c 'import httpx'",
-            "ours": "python -c 'import binance_papi; from binance_papi_generated...'",
+            "httpx": "python -c 'import httpx' (runtime deps only)",
+            "ours": "python -c 'import binance_papi; ...' (runtime deps only)",
         },
         (Target("httpx", "max", 1.3),),
     ),
@@ -158,6 +158,17 @@ class Results:
         return out
 
 
+def _verdict(met: bool, enforced: bool) -> str:
+    """PASS / FAIL when targets are enforced, else a verdict without the word FAIL.
+
+    Quick mode (`make test`) takes a few samples, maybe on a busy machine: a miss there is not a failed run,
+    and must not read as one.
+    """
+    if enforced:
+        return "PASS" if met else "FAIL"
+    return "within target" if met else "misses target (not enforced in quick mode)"
+
+
 def table(evaluated: dict[str, Any], enforced: bool) -> str:
     """The result table: median per variant, ratio of ours to each floor, target and verdict."""
     head = f"{'scenario':<27} {'variant':<50} {'median':>16} {'spread':>6} {'ratio':>7} {'target':>8}  result"
@@ -175,9 +186,7 @@ def table(evaluated: dict[str, Any], enforced: bool) -> str:
                 lines.append(row)
                 continue
             for i, target in enumerate(data["targets"]):
-                verdict = "PASS" if target["pass"] else "FAIL"
-                if not enforced:
-                    verdict += " (not enforced)"
+                verdict = _verdict(target["pass"], enforced)
                 if len(data["targets"]) > 1:
                     verdict += f"  vs {target['vs']}"
                 prefix = row if i == 0 else " " * len(row)

@@ -33,11 +33,12 @@ from typing import Any
 
 from ._procs import PYTHON, ROOT, MachineLoad, Pinning, Simulator, Worker, measured_run, timed_run
 from ._report import Results, passed, table
+from ._runtime import ensure as runtime_python
 
 SMALL, LARGE = 5, 1000
 CONCURRENCY = 32
 IMPORT_CODE = {
-    "ours": "import binance_papi; from binance_papi_generated.api.account import get_balance",
+    "ours": "import binance_papi",
     "httpx": "import httpx",
 }
 ASYNC_VARIANTS = ("httpx", "httpx_aiohttp", "aiohttp", "ours")
@@ -102,8 +103,10 @@ def _ordered(variants: tuple[str, ...], round_index: int) -> tuple[str, ...]:
 class Bench:
     """One benchmark run: every scenario once per round; samples and notes collected in `results`."""
 
-    def __init__(self, config: Config, worker: Worker, simulators: dict[int, Simulator]) -> None:
+    def __init__(self, config: Config, worker: Worker, simulators: dict[int, Simulator], import_python: Path) -> None:
         self.config = config
+        self.import_python = str(import_python)
+        """The interpreter of the import scenario: a venv with the runtime dependencies only (`_runtime.py`)."""
         self.worker = worker
         self.results = Results()
         credentials = worker.hello["credentials"][str(SMALL)]
@@ -153,10 +156,10 @@ class Bench:
         self._note_simulator("async_32", answer)
 
     def imports(self, round_index: int) -> None:
-        """Cold starts: `python -c CODE` from spawn to exit, ours and httpx alternating."""
+        """Cold starts: `python -c CODE` from spawn to exit, ours and httpx alternating, in the runtime venv."""
         for _ in range(self.config.imports_per_round):
             for variant in _ordered(("httpx", "ours"), round_index):
-                seconds = timed_run([PYTHON, "-c", IMPORT_CODE[variant]])
+                seconds = timed_run([self.import_python, "-c", IMPORT_CODE[variant]])
                 self.results.add("import", variant, seconds * 1000)
 
     def memory(self, round_index: int) -> None:
@@ -172,7 +175,7 @@ class Bench:
         """Every round runs every scenario once."""
         config = self.config
         for code in IMPORT_CODE.values():  # untimed: byte-code caches and the page cache warm for both
-            timed_run([PYTHON, "-c", code])
+            timed_run([self.import_python, "-c", code])
         for index in range(config.rounds):
             started = time.perf_counter()
             self.sync("sync_5", SMALL, config.sync_small_blocks, config.sync_small_block_calls, index)
@@ -230,6 +233,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.rounds is not None:
         config = Config(**{**asdict(config), "rounds": max(1, args.rounds)})
     pinning = Pinning.choose(not args.no_pin)
+    import_python = runtime_python()
     started = time.time()
     load = MachineLoad()
     simulators: dict[int, Simulator] = {}
@@ -243,7 +247,7 @@ def _main(args: argparse.Namespace) -> int:
         }
         worker = Worker.start({"BENCH_SIMULATORS": json.dumps(described)})
         try:
-            bench = Bench(config, worker, simulators)
+            bench = Bench(config, worker, simulators, import_python)
             bench.run()
         finally:
             worker.stop()
@@ -267,7 +271,8 @@ def _main(args: argparse.Namespace) -> int:
         "pinning": pinning.describe(),
         "machine_load": machine,
         "simulators": {str(n): f"--large-assets {n} --weight-limit (unlimited)" for n in simulators},
-        "config": asdict(config) | {"concurrency": CONCURRENCY, "import_code": IMPORT_CODE},
+        "config": asdict(config)
+        | {"concurrency": CONCURRENCY, "import_code": IMPORT_CODE, "import_python": str(import_python)},
         "scenarios": evaluated,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@
 
 Steps, all deterministic for the pinned versions in pyproject.toml (`dev` extra):
 1. The "client view" of the spec: parameters marked `x-added-by-auth` (timestamp, signature) and the
-   security requirements are removed, because the signing hook (binance_papi._signing) supplies them on
+   security requirements are removed, because the signing hook (binance_papi._signing.BinanceAuth) supplies them on
    every send; callers must never pass them, so the generated functions must not ask for them. Each
    operation's `x-weight`, `x-weight-with` and `x-retry-safe` are copied onto its 2XX responses as
    `x-operation`, where the templates can read them (the generator drops operation-level extensions).

@@ -4,6 +4,7 @@ and no secret in any output."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from binance_papi._cli import main
+from binance_papi._cli import EXIT_CODES, main
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, PublicKeyVerifier, SimulatorHandle
 
 OUTPUTS: list[str] = []  # every output of this module, searched for secrets at the end
@@ -72,7 +73,8 @@ def test_json_is_exactly_what_binance_sent(simulator: SimulatorHandle, asset: st
         ("none", [], {"BINANCE_API_KEY": "U" * 64}, 4, ["AuthenticationError", "-2015", "Portfolio Margin is enabled"]),
         ("none", [], {"BINANCE_API_KEY": "short"}, 4, ["AuthenticationError", "-2014"]),
         ("timestamp-1021", [], {}, 5, ["TimestampError", "-1021", "sync the clock"]),
-        ("none", ["--asset", "NOPE"], {}, 10, ["BadRequestError", "-1108", "Invalid asset"]),
+        ("none", ["--asset", "NOPE"], {}, 3, ["BadRequestError", "-1108", "Invalid asset", "upper case"]),
+        ("none", ["--asset", "usdt"], {}, 3, ["BadRequestError", "-1108", "upper case"]),
         ("none", ["--recv-window", "70000"], {}, 3, ["RequestValidationError", "recvWindow"]),
         ("wrong-type", [], {}, 9, ["InvalidResponseError", "Balance.totalWalletBalance"]),
         ("503-unavailable", [], {}, 7, ["ServerError", "HTTP 503", "Service Unavailable"]),
@@ -131,6 +133,70 @@ def test_private_key_file(simulator: SimulatorHandle, tmp_path: Path) -> None:
     assert wrong.exit_code == 3
     assert "wrong passphrase" in wrong.stderr
     assert "hunter22" not in wrong.stderr
+
+
+def test_base_url_from_the_environment(simulator: SimulatorHandle, unused_port: int) -> None:
+    result = run(None, "--asset", "BTC", "--json", env={"BINANCE_BASE_URL": simulator.base_url})
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == wire(simulator, "BTC")
+    # The flag wins over the variable.
+    elsewhere = {"BINANCE_BASE_URL": f"http://127.0.0.1:{unused_port}"}
+    result = run(simulator, "--asset", "BTC", "--json", env=elsewhere)
+    assert result.exit_code == 0, result.stderr
+    assert len(simulator.simulator.requests) == 2
+
+
+@pytest.mark.parametrize("args", [["--help"], ["balance", "--help"]])
+def test_help_lists_the_environment_and_the_exit_statuses(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    text = result.stdout
+    for name in (
+        "BINANCE_API_KEY",
+        "BINANCE_API_SECRET",
+        "BINANCE_PRIVATE_KEY_FILE",
+        "BINANCE_PRIVATE_KEY_PASSPHRASE",
+        "BINANCE_BASE_URL",
+    ):
+        assert re.search(rf"^ +{name} +\S", text, re.MULTILINE), name
+    exit_block = text.split("Exit status:\n", 1)[1]
+    described = {int(line.split()[0]) for line in exit_block.splitlines() if line.strip()}
+    assert described == {0, 2} | {code for _, code in EXIT_CODES}
+
+
+def _key_file(tmp_path: Path, passphrase: bytes | None) -> Path:
+    """An Ed25519 private key in a PEM file (PKCS#8, encrypted when a passphrase is given)."""
+    encryption = serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    path = tmp_path / "ed25519.pem"
+    key = ed25519.Ed25519PrivateKey.generate()
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
+    return path
+
+
+def test_a_secret_and_a_key_file_together_are_refused(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    path = _key_file(tmp_path, None)
+    for args, env in (
+        (["--private-key-file", str(path)], {}),
+        ([], {"BINANCE_PRIVATE_KEY_FILE": str(path)}),
+    ):
+        result = run(simulator, *args, env=env)  # BINANCE_API_SECRET is set too
+        assert result.exit_code == 3, result.stderr
+        assert "RequestValidationError" in result.stderr
+        assert "BINANCE_API_SECRET" in result.stderr
+        assert "give one" in result.stderr
+    assert simulator.simulator.requests == []
+
+
+def test_an_encrypted_key_without_a_terminal_names_the_passphrase_variable(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    path = _key_file(tmp_path, b"hunter22")
+    env = {"BINANCE_API_SECRET": "", "BINANCE_PRIVATE_KEY_FILE": str(path)}
+    result = run(simulator, env=env)  # CliRunner's stdin is not a terminal: no prompt
+    assert result.exit_code == 3, result.stderr
+    assert "encrypted" in result.stderr
+    assert "BINANCE_PRIVATE_KEY_PASSPHRASE" in result.stderr
+    assert simulator.simulator.requests == []
 
 
 @pytest.fixture

@@ -203,7 +203,7 @@ _HINTS: dict[int, str] = {
         "client measure the offset (sync_time)"
     ),
     -1003: "Too many requests: slow down and wait for Retry-After, or the IP gets banned",
-    -1108: "Unknown asset: check the asset name (e.g. USDT)",
+    -1108: "Unknown asset: asset names are upper case (USDT, not usdt); check the spelling",
 }
 
 

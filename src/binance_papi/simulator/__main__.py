@@ -15,6 +15,7 @@ import sys
 
 from ._accounts import large_account
 from ._faults import FAULT_NAMES, parse_fault
+from ._keys import PublicKeyVerifier, is_well_formed_key
 from ._limits import DEFAULT_WEIGHT_LIMIT
 from ._server import format_base_url, start_site
 from ._simulator import Simulator
@@ -26,6 +27,25 @@ def _fault(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _public_key(text: str) -> tuple[str, PublicKeyVerifier]:
+    """`API_KEY=PEM_FILE`: an API key and the RSA or Ed25519 public key that checks its signatures."""
+    api_key, sep, path = text.partition("=")
+    if not sep or not path:
+        raise argparse.ArgumentTypeError("expected API_KEY=PEM_FILE (the public key, PEM)")
+    if not is_well_formed_key(api_key):
+        raise argparse.ArgumentTypeError("the API key must be 64 letters and digits (Binance's format)")
+    try:
+        with open(path, "rb") as handle:  # noqa: PTH123
+            pem = handle.read()
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return api_key, PublicKeyVerifier(pem)
+    except (ValueError, TypeError) as exc:
+        hint = " (that is a private key: give its public half)" if b"PRIVATE KEY" in pem else ""
+        raise argparse.ArgumentTypeError(f"{path} is not an RSA or Ed25519 public key in PEM{hint}: {exc}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--weight-limit", type=int, default=DEFAULT_WEIGHT_LIMIT, help="IP weight per minute (default 6000)"
     )
+    parser.add_argument(
+        "--public-key",
+        type=_public_key,
+        action="append",
+        default=[],
+        metavar="API_KEY=PEM_FILE",
+        help="also serve the demo account under API_KEY, signed with the RSA or Ed25519 private key whose public"
+        " key (PEM, e.g. from `openssl pkey -pubout`) is in PEM_FILE; repeatable",
+    )
     return parser
 
 
@@ -75,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     simulator = Simulator(weight_limit=args.weight_limit, clock_offset_ms=args.clock_offset_ms)
     if args.large_assets:
         simulator.add_account(large_account(args.large_assets, args.seed))
+    for api_key, verifier in args.public_key:
+        simulator.add_key(api_key, verifier)
     if args.fault is not None:
         if args.fault_count is None:
             simulator.set_fault(args.fault)
