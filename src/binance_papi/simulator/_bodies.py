@@ -79,17 +79,12 @@ def _um_v1_position(row: FuturesRow) -> JsonObject:
     }
 
 
+_V2_KEYS = ("symbol", "initialMargin", "maintMargin", "unrealizedProfit", "positionSide", "positionAmt", "updateTime")
+
+
 def _um_v2_position(row: FuturesRow) -> JsonObject:
-    return {
-        "symbol": row.symbol,
-        "initialMargin": margin8(row.initial_margin),
-        "maintMargin": margin8(row.maint_margin),
-        "unrealizedProfit": amount8(row.unrealized_pnl),
-        "positionSide": row.side,
-        "positionAmt": plain(row.amount),
-        "updateTime": row.update_time,
-        "notional": amount8(row.notional),
-    }
+    v1 = _um_v1_position(row)
+    return {**{key: v1[key] for key in _V2_KEYS}, "notional": amount8(row.notional)}
 
 
 def um_account_body(view: AccountView, *, v2: bool = False) -> JsonObject:

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from ._balances import AssetBalance
 from ._format import trunc8
-from ._state import HOURLY_TYPES, AccountState, Income, Order, Position, bracket_for, cap_at_leverage
+from ._state import HOURLY_TYPES, AccountState, Bracket, Income, Order, Position, bracket_for, cap_at_leverage
 
 __all__ = ["AccountView", "FuturesRow", "WalletRow"]
 
@@ -129,73 +129,90 @@ class AccountView:
         return {(p.symbol, p.side): p for p in positions}, grouped
 
     def _um_row(self, symbol: str, side: str) -> FuturesRow:
-        state = self.state
-        spec = state.market.um[symbol]
-        leverage = state.leverage("um", symbol)
+        spec = self.state.market.um[symbol]
         position = self._um_index[0].get((symbol, side))
         orders = self._um_index[1].get((symbol, side), [])
         amount = position.amount if position else _ZERO
         entry = position.entry_price if position else _UNTOUCHED_ENTRY
-        notional = trunc8(amount * spec.mark_price)
-        pnl = trunc8(amount * (spec.mark_price - entry)) if amount else _ZERO
-        bracket = bracket_for(spec.brackets, abs(notional))
-        maint = max(_ZERO, trunc8(abs(notional) * bracket.maint_margin_ratio - bracket.cum)) if amount else _ZERO
         bid = sum((o.quantity * o.price for o in orders if o.side == "BUY"), _ZERO)
         ask = sum((o.quantity * o.price for o in orders if o.side == "SELL"), _ZERO)
-        return FuturesRow(
-            symbol=symbol,
-            side=side,
+        return self._row(
+            "um",
+            symbol,
+            side,
+            position,
             margin_asset=spec.margin_asset,
-            amount=amount,
-            entry_price=entry,
-            mark_price=spec.mark_price,
-            leverage=leverage,
-            notional=notional,
-            unrealized_pnl=pnl,
-            maint_margin=maint,
-            position_initial_margin=trunc8(abs(notional) / leverage),
-            open_order_initial_margin=trunc8((bid + ask) / leverage),
-            max_size=cap_at_leverage(spec.brackets, leverage),
-            bid_notional=bid,
-            ask_notional=ask,
-            update_time=position.update_time if position else 0,
-            has_position=bool(amount),
+            mark=spec.mark_price,
+            table=spec.brackets,
+            notional=trunc8(amount * spec.mark_price),
+            pnl=trunc8(amount * (spec.mark_price - entry)) if amount else _ZERO,
+            order_value=bid + ask,
+            bid_ask=(bid, ask),
             has_orders=bool(orders),
         )
 
     def _cm_row(self, symbol: str, side: str) -> FuturesRow:
-        state = self.state
-        spec = state.market.cm[symbol]
-        leverage = state.leverage("cm", symbol)
+        spec = self.state.market.cm[symbol]
         position = self._cm_index[0].get((symbol, side))
         orders = self._cm_index[1].get((symbol, side), [])
         amount = position.amount if position else _ZERO
         entry = position.entry_price if position else _UNTOUCHED_ENTRY
         size = spec.contract_size
-        notional = trunc8(amount * size / spec.mark_price)
-        pnl = trunc8(amount * size * (1 / entry - 1 / spec.mark_price)) if amount else _ZERO
-        bracket = bracket_for(spec.brackets, abs(notional))
+        return self._row(
+            "cm",
+            symbol,
+            side,
+            position,
+            margin_asset=spec.margin_asset,
+            mark=spec.mark_price,
+            table=spec.brackets,
+            notional=trunc8(amount * size / spec.mark_price),
+            pnl=trunc8(amount * size * (1 / entry - 1 / spec.mark_price)) if amount else _ZERO,
+            order_value=sum((o.quantity * size / o.price for o in orders), _ZERO),
+            bid_ask=(_ZERO, _ZERO),
+            has_orders=bool(orders),
+        )
+
+    def _row(
+        self,
+        kind: str,
+        symbol: str,
+        side: str,
+        position: Position | None,
+        *,
+        margin_asset: str,
+        mark: Decimal,
+        table: tuple[Bracket, ...],
+        notional: Decimal,
+        pnl: Decimal,
+        order_value: Decimal,
+        bid_ask: tuple[Decimal, Decimal],
+        has_orders: bool,
+    ) -> FuturesRow:
+        """The margins of a row from its notional: MM by the bracket of |notional|, IMs by the leverage."""
+        leverage = self.state.leverage(kind, symbol)
+        amount = position.amount if position else _ZERO
+        bracket = bracket_for(table, abs(notional))
         maint = max(_ZERO, trunc8(abs(notional) * bracket.maint_margin_ratio - bracket.cum)) if amount else _ZERO
-        order_value = sum((o.quantity * size / o.price for o in orders), _ZERO)
         return FuturesRow(
             symbol=symbol,
             side=side,
-            margin_asset=spec.margin_asset,
+            margin_asset=margin_asset,
             amount=amount,
-            entry_price=entry,
-            mark_price=spec.mark_price,
+            entry_price=position.entry_price if position else _UNTOUCHED_ENTRY,
+            mark_price=mark,
             leverage=leverage,
             notional=notional,
             unrealized_pnl=pnl,
             maint_margin=maint,
             position_initial_margin=trunc8(abs(notional) / leverage),
             open_order_initial_margin=trunc8(order_value / leverage),
-            max_size=cap_at_leverage(spec.brackets, leverage),
-            bid_notional=_ZERO,
-            ask_notional=_ZERO,
+            max_size=cap_at_leverage(table, leverage),
+            bid_notional=bid_ask[0],
+            ask_notional=bid_ask[1],
             update_time=position.update_time if position else 0,
             has_position=bool(amount),
-            has_orders=bool(orders),
+            has_orders=has_orders,
         )
 
     # --- assets ---------------------------------------------------------------------------------------------
