@@ -19,5 +19,5 @@ def test_demo_prints_tables_and_exits_zero() -> None:
     tables = [line for line in out.splitlines() if line.startswith("ASSET")]
     assert len(tables) == 2  # all balances, then USDT alone
     assert sum(line.startswith("USDT ") for line in out.splitlines()) == 2
-    assert "122607.35137903" in out  # the demo account's USDT total, exactly as sent
+    assert "15250.00000000" in out  # the demo account's USDT total, exactly as sent
     assert DEMO_API_SECRET not in out + result.stderr

@@ -164,7 +164,7 @@ def test_list_body_has_every_field_as_decimal_strings(simulator: SimulatorHandle
         wallets = Decimal(item["umWalletBalance"]) + Decimal(item["cmWalletBalance"])
         assert Decimal(item["totalWalletBalance"]) == free + locked + wallets
     usdt = body[0]
-    assert usdt["totalWalletBalance"] == "122607.35137903"
+    assert usdt["totalWalletBalance"] == "15250.00000000"  # the reference state (R.2)
     assert usdt["cmUnrealizedPNL"] == ""
     assert any(item["umUnrealizedPNL"] == "" for item in body)
     # Compact JSON, as Binance sends it.
@@ -179,7 +179,7 @@ def test_single_asset_is_an_object_without_cross_margin_asset(simulator: Simulat
     assert isinstance(body, dict)
     assert set(body) == FIELDS - {"crossMarginAsset"}
     assert body["asset"] == "BTC"
-    assert body["cmUnrealizedPNL"] == "-0.00312456"
+    assert body["cmUnrealizedPNL"] == "0.00027322"
 
 
 def test_client_parses_list_and_single_asset(simulator: SimulatorHandle) -> None:
@@ -189,11 +189,11 @@ def test_client_parses_list_and_single_asset(simulator: SimulatorHandle) -> None
     assert isinstance(balances, list)
     assert [b.asset for b in balances] == ["USDT", "BTC", "ETH", "BNB", "FDUSD", "USDC"]
     assert isinstance(usdt, Balance)
-    assert usdt.total_wallet_balance == Decimal("122607.35137903")
+    assert usdt.total_wallet_balance == Decimal("15250.00000000")
     assert usdt.cm_unrealized_pnl is None
-    assert usdt.um_unrealized_pnl == Decimal("23.72469206")
+    assert usdt.um_unrealized_pnl == Decimal("10.00000000")
     assert usdt.update_time == balances[0].update_time
-    assert balances[0].cross_margin_asset == Decimal("12800.43210000")
+    assert balances[0].cross_margin_asset == Decimal("5250.00000000")
 
 
 def test_large_account_is_deterministic_and_served_under_its_own_key(simulator: SimulatorHandle) -> None:

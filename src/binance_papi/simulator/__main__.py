@@ -13,10 +13,10 @@ import contextlib
 import signal
 import sys
 
-from ._accounts import large_account
 from ._faults import FAULT_NAMES, parse_fault
 from ._keys import PublicKeyVerifier, is_well_formed_key
 from ._limits import DEFAULT_WEIGHT_LIMIT
+from ._samples import large_account
 from ._server import format_base_url, start_site
 from ._simulator import Simulator
 
@@ -51,22 +51,28 @@ def _public_key(text: str) -> tuple[str, PublicKeyVerifier]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m binance_papi.simulator",
-        description="Local simulator of Binance's GET /papi/v1/balance (plus /papi/v1/ping and /fapi/v1/time).",
+        description=(
+            "Local simulator of Binance's Portfolio Margin account endpoints (GET /papi/v1/balance, /papi/v1/account, "
+            "um/account, positionRisk, income, ...; plus /papi/v1/ping and /fapi/v1/time)."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
     parser.add_argument(
-        "--fault", type=_fault, metavar="NAME", help=f"answer balance requests with a fault: {', '.join(FAULT_NAMES)}"
+        "--fault", type=_fault, metavar="NAME", help=f"answer signed requests with a fault: {', '.join(FAULT_NAMES)}"
     )
     parser.add_argument(
-        "--fault-count", type=int, metavar="N", help="apply --fault to the next N balance requests only (default: all)"
+        "--fault-count", type=int, metavar="N", help="apply --fault to the next N signed requests only (default: all)"
     )
     parser.add_argument("--clock-offset-ms", type=int, default=0, help="server clock minus the real clock, ms")
     parser.add_argument(
         "--large-assets",
         type=int,
         metavar="N",
-        help="also serve large_account(N, SEED), whose key and secret that function returns",
+        help="also serve large_account(N, SEED, positions=M), whose key and secret that function returns",
+    )
+    parser.add_argument(
+        "--positions", type=int, default=0, metavar="M", help="UM positions of the --large-assets account (default 0)"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for --large-assets (default 0)")
     parser.add_argument(
@@ -103,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     simulator = Simulator(weight_limit=args.weight_limit, clock_offset_ms=args.clock_offset_ms)
     if args.large_assets:
-        simulator.add_account(large_account(args.large_assets, args.seed))
+        simulator.add_account(large_account(args.large_assets, args.seed, positions=args.positions))
     for api_key, verifier in args.public_key:
         simulator.add_key(api_key, verifier)
     if args.fault is not None:

@@ -1,8 +1,9 @@
-"""The request handler: Binance's rules for GET /papi/v1/balance, /papi/v1/ping and /fapi/v1/time.
+"""The request handler: Binance's rules for the signed endpoints of `ENDPOINTS`, /papi/v1/ping and /fapi/v1/time.
 
-Checks run in the order Binance appears to use: IP weight limit, then (unless a fault answers instead)
-API key (-2014, -2015), parameters (-1101, -1103, -1102, -1100, -1131, -1105), timestamp window
-(-1021), signature (-1022), asset (-1108). Every response carries X-MBX-USED-WEIGHT-1M and a `Date` from
+Checks run in the order Binance appears to use: IP weight limit (each endpoint's weight), then (unless a
+fault answers instead) API key (-2014, -2015), parameters (-1101, -1103, -1102, -1100, -1131, -1105),
+timestamp window (-1021), signature (-1022), then the endpoint's own values (-1108, -1121, -1130,
+-1023, ...). Every response carries X-MBX-USED-WEIGHT-1M and a `Date` from
 the simulator's clock. One handler dispatches on the path: cheaper than a router, and unknown paths
 still get the weight header.
 """
@@ -15,21 +16,22 @@ from email.utils import formatdate
 
 from aiohttp import web
 
+from ._endpoints import BALANCE_PATH, ENDPOINTS, Endpoint
 from ._faults import BODY_FAULTS, EARLY_FAULTS, FAULT_HEADER, mangle, parse_fault
 from ._keys import KeyEntry, is_well_formed_key
+from ._params import mandatory_missing
 from ._query import Rejection, bad_request, parse_signed_query
 from ._simulator import RecordedRequest, Simulator
 
 __all__ = ["BALANCE_PATH", "PING_PATH", "TIME_PATH", "build_server"]
 
-BALANCE_PATH = "/papi/v1/balance"
 PING_PATH = "/papi/v1/ping"
 TIME_PATH = "/fapi/v1/time"
 API_KEY_HEADER = "X-MBX-APIKEY"
 USED_WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 
-_WEIGHTS = {BALANCE_PATH: 20, PING_PATH: 1, TIME_PATH: 1}
-_BALANCE_PARAMS = frozenset({"asset", "recvWindow", "timestamp", "signature"})
+_UNSIGNED = frozenset({PING_PATH, TIME_PATH})
+_COMMON_PARAMS = frozenset({"recvWindow", "timestamp", "signature"})
 _DEFAULT_RECV_WINDOW = 5000
 _MAX_RECV_WINDOW = 60000
 _JSON = "application/json;charset=UTF-8"
@@ -73,7 +75,9 @@ class _Handler:
         ip = request.remote or "unknown"
         record = RecordedRequest(request.method, path, raw_query, request.headers, now_ms, ip)
         sim.record(record)
-        verdict = sim.limiter.charge(ip, _WEIGHTS.get(path, 1), sim.clock())
+        endpoint = ENDPOINTS.get(path)
+        weight = endpoint.weight_for(raw_query) if endpoint is not None else 1
+        verdict = sim.limiter.charge(ip, weight, sim.clock())
         headers = {USED_WEIGHT_HEADER: str(verdict.used), "Date": self._date_header(now_ms)}
         if verdict.status:
             headers["Retry-After"] = str(verdict.retry_after)
@@ -95,7 +99,7 @@ class _Handler:
             return web.Response(status=status, body=body, headers={**headers, "Content-Type": content_type})
         if fault is not None and fault.name == "close":
             return self._close(request)
-        status, body, content_type = self._answer(request, path, raw_query, ip, now_ms)
+        status, body, content_type = self._answer(request, endpoint, raw_query, ip, now_ms)
         if fault is not None:
             if fault.name == "slow":
                 await asyncio.sleep(fault.seconds)
@@ -130,28 +134,33 @@ class _Handler:
         raise asyncio.CancelledError
 
     def _answer(
-        self, request: web.BaseRequest, path: str, raw_query: str, ip: str, now_ms: int
+        self, request: web.BaseRequest, endpoint: Endpoint | None, raw_query: str, ip: str, now_ms: int
     ) -> tuple[int, bytes, str]:
-        if path not in _WEIGHTS:
+        path = request.path
+        if endpoint is None and path not in _UNSIGNED:
             return 404, _NOT_FOUND_HTML, "text/html"
         if request.method != "GET":
             return 405, _error_body(-1000, f"Request method '{request.method}' not supported"), _JSON
         if path == PING_PATH:
             return 200, b"{}", _JSON
-        if path == TIME_PATH:
+        if endpoint is None:
             return 200, b'{"serverTime":%d}' % now_ms, _JSON
         try:
-            return 200, self._balance(request, raw_query.encode("utf-8", "surrogateescape"), ip, now_ms), _JSON
+            return 200, self._signed(request, endpoint, raw_query.encode("utf-8", "surrogateescape"), ip, now_ms), _JSON
         except Rejection as rejection:
             return rejection.status, _error_body(rejection.code, rejection.msg), _JSON
 
-    def _balance(self, request: web.BaseRequest, raw_query: bytes, ip: str, now_ms: int) -> bytes:
+    def _signed(self, request: web.BaseRequest, endpoint: Endpoint, raw_query: bytes, ip: str, now_ms: int) -> bytes:
         entry = self._key_entry(request.headers.get(API_KEY_HEADER), ip)
-        query = parse_signed_query(raw_query, _BALANCE_PARAMS)
+        query = parse_signed_query(raw_query, endpoint.params | _COMMON_PARAMS)
         _check_timing(query.params, now_ms)
-        asset = query.params.get("asset")
-        if asset == "":
-            raise bad_request(-1105, "Parameter 'asset' was empty.")
+        params = query.params
+        for name in endpoint.params:
+            if params.get(name) == "":
+                raise bad_request(-1105, f"Parameter '{name}' was empty.")
+        for name in endpoint.mandatory:
+            if name not in params:
+                raise mandatory_missing(name)
         # Unencoded bytes (non-ASCII, spaces) are refused whatever was signed, as Binance does.
         if (
             query.signature is None
@@ -160,12 +169,8 @@ class _Handler:
             or not entry.verifier.verify(query.payload, query.signature)
         ):
             raise bad_request(-1022, "Signature for this request is not valid.")
-        if asset is None:
-            return entry.account.list_body
-        body = entry.account.asset_body(asset)
-        if body is None:
-            raise bad_request(-1108, "Invalid asset.")
-        return body
+        business = {name: value for name, value in params.items() if name not in _COMMON_PARAMS}
+        return entry.account.body(endpoint, business, now_ms)
 
     def _key_entry(self, api_key: str | None, ip: str) -> KeyEntry:
         if not is_well_formed_key(api_key):

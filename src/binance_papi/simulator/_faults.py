@@ -12,10 +12,14 @@ run on `Simulator.faults` (a default fault, or "the next N requests"). Three sta
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import NamedTuple
+
+from ._format import dumps
 
 __all__ = ["BODY_FAULTS", "EARLY_FAULTS", "FAULT_HEADER", "FAULT_NAMES", "Fault", "FaultPlan", "mangle", "parse_fault"]
 
@@ -71,30 +75,70 @@ def parse_fault(text: str) -> Fault:
     raise ValueError(f"unknown fault {text!r}; expected one of {', '.join(FAULT_NAMES)}")
 
 
+def _retype(value: object) -> tuple[object, bool]:
+    """`value` with one value's type changed, depth first, and whether anything changed.
+
+    The first decimal string becomes a JSON number; failing that, the first integer or boolean a string.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str) and _DECIMAL.fullmatch(item):
+                return {**value, key: _RawNumber(item)}, True
+            if isinstance(item, bool | int):
+                return {**value, key: str(item).lower()}, True
+            changed, done = _retype(item)
+            if done:
+                return {**value, key: changed}, True
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            changed, done = _retype(item)
+            if done:
+                return [*value[:index], changed, *value[index + 1 :]], True
+    return value, False
+
+
+class _RawNumber(str):
+    """A decimal string to be written as a bare JSON number."""
+
+    __slots__ = ()
+
+
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _dumps_raw(value: object) -> bytes:
+    def encode(item: object) -> object:
+        if isinstance(item, _RawNumber):
+            return Decimal(item)
+        if isinstance(item, dict):
+            return {key: encode(inner) for key, inner in item.items()}
+        if isinstance(item, list):
+            return [encode(inner) for inner in item]
+        return item
+
+    return dumps(encode(value))
+
+
 def mangle(fault: Fault, body: bytes) -> bytes:
-    """A body fault applied to a good 200 body."""
+    """A body fault applied to a good 200 body.
+
+    `wrong-type` changes the type of one value: the first decimal string becomes a JSON number (balance:
+    `totalWalletBalance`), or else the first integer or boolean a string (`serverTime`, `dualSidePosition`).
+    """
     if fault.name == "empty":
         return b""
     if fault.name == "truncated":
         return body[: len(body) // 2]
     if fault.name == "wrong-shape":
         return b'{"foo":1}'
-    # wrong-type: the first string amount becomes a JSON number; other bodies get the wrong shape.
-    data = json.loads(body)
-    item = data[0] if isinstance(data, list) and data else data
-    if isinstance(item, dict) and "totalWalletBalance" in item:
-        item["totalWalletBalance"] = float(item["totalWalletBalance"])
-    elif isinstance(item, dict) and "serverTime" in item:
-        item["serverTime"] = str(item["serverTime"])
-    else:
-        return b'{"foo":1}'
-    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+    changed, done = _retype(json.loads(body))
+    return _dumps_raw(changed) if done else b'{"foo":1}'
 
 
 class FaultPlan:
     """The per-run faults: a queue taken first ("the next N requests"), then a default for the rest.
 
-    They apply to requests whose path is in `paths` (the balance endpoint unless changed), so the
+    They apply to requests whose path is in `paths` (the simulator sets every signed endpoint), so the
     client's server-time and ping calls stay healthy; `X-Sim-Fault` applies to any path.
     """
 

@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
-from ._accounts import Account, demo_account
+from ._accounts import Account
+from ._endpoints import ENDPOINTS
 from ._faults import FaultPlan
 from ._keys import HmacVerifier, KeyEntry, KeyRegistry, Verifier
 from ._limits import DEFAULT_BAN_MS, DEFAULT_WEIGHT_LIMIT, DEFAULT_WINDOW_MS, WeightLimiter
+from ._samples import demo_account
 
 __all__ = ["Clock", "RecordedRequest", "Simulator", "system_clock_ms"]
 
@@ -74,7 +76,7 @@ class Simulator:
         self._initial = (weight_limit, window_ms, ban_ms, clock, clock_offset_ms)
         self.keys = KeyRegistry()
         self.limiter = WeightLimiter(weight_limit, window_ms=window_ms, ban_ms=ban_ms)
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(ENDPOINTS)
         self.clock: Clock = clock
         """The base clock (ms). The limiter runs on it; the server's time adds `clock_offset_ms`."""
         self.clock_offset_ms = clock_offset_ms
@@ -134,11 +136,11 @@ class Simulator:
 
     # Faults (shortcuts for `faults`)
     def set_fault(self, name: str | None) -> None:
-        """Every balance request gets fault `name` from now on (None: healthy again)."""
+        """Every signed request (any endpoint but ping and time) gets fault `name` from now on (None: healthy again)."""
         self.faults.set_default(name)
 
     def fail_next(self, name: str, count: int = 1) -> None:
-        """The next `count` balance requests get fault `name`."""
+        """The next `count` signed requests get fault `name`."""
         self.faults.fail_next(name, count)
 
     # Request log
