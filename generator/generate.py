@@ -38,7 +38,14 @@ OUTPUT = ROOT / "generated_client" / "binance_papi_generated"
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 UPSTREAM = HERE / "upstream"
-OPERATION_EXTENSIONS = ("x-weight", "x-weight-with", "x-retry-safe")
+OPERATION_EXTENSIONS = (
+    "x-weight",
+    "x-weight-with",
+    "x-retry-safe",
+    "x-max-time-range-ms",
+    "x-mutually-exclusive",
+    "x-parameter-limits",
+)
 # The generator's own rule set, isolated from any ruff configuration around; the hand-written runtime the
 # generated code imports is first-party wherever ruff runs (`make lint` uses the same flags).
 RUFF_RULES = ("--isolated", "--select", "F,I,UP", "--config", 'lint.isort.known-first-party=["binance_papi"]')
@@ -61,11 +68,15 @@ def client_view(spec: dict[str, Any]) -> dict[str, Any]:
         return bool(param.get("x-added-by-auth"))
 
     view.pop("security", None)
+    schemas = view.get("components", {}).get("schemas", {})
     for path_item in view.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict):
                 continue
             operation.pop("security", None)
+            limits = _parameter_limits(operation, shared)
+            if limits:
+                operation["x-parameter-limits"] = limits
             _success_responses_only(operation)
             if "parameters" in operation:
                 operation["parameters"] = [p for p in operation["parameters"] if not added_by_auth(p)]
@@ -73,7 +84,56 @@ def client_view(spec: dict[str, Any]) -> dict[str, Any]:
     _drop_unreferenced(view.get("components", {}), view)
     for name in [n for n, p in shared.items() if p.get("x-added-by-auth")]:
         del shared[name]
+    _bool_strings_as_booleans(view)
+    _mark_open_enum_references(view, schemas)
     return view
+
+
+def _parameter_limits(operation: dict[str, Any], shared: dict[str, Any]) -> dict[str, list[int | None]]:
+    """{name: [minimum, maximum]} of the operation's integer parameters that have either (x-parameter-limits).
+
+    The generator keeps no schema limits on parameters; the endpoint template checks these before sending.
+    """
+    limits: dict[str, list[int | None]] = {}
+    for param in operation.get("parameters", []):
+        ref = param.get("$ref")
+        if isinstance(ref, str):
+            param = shared[ref.rsplit("/", 1)[-1]]
+        schema = param.get("schema", {})
+        if param.get("x-added-by-auth") or schema.get("type") != "integer":
+            continue
+        if "minimum" in schema or "maximum" in schema:
+            limits[param["name"]] = [schema.get("minimum"), schema.get("maximum")]
+    return limits
+
+
+def _bool_strings_as_booleans(node: object) -> None:
+    """A string schema with `x-bool-string` (enum ["true", "false"]) becomes a boolean one, keeping the mark.
+
+    The generated code then exposes (and takes) `bool`; the model parses the strings, and httpx sends a
+    boolean query parameter as "true"/"false". No per-operation enum class is generated for it.
+    """
+    if isinstance(node, dict):
+        if node.get("x-bool-string") and node.get("type") == "string":
+            node["type"] = "boolean"
+            node.pop("enum", None)
+        for value in node.values():
+            _bool_strings_as_booleans(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bool_strings_as_booleans(value)
+
+
+def _mark_open_enum_references(view: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Copy `x-open-enum` onto each model property that refers to an open enum schema.
+
+    The templates see a property's own schema (a reference here), not the referenced one.
+    """
+    open_enums = {f"#/components/schemas/{name}" for name, schema in schemas.items() if schema.get("x-open-enum")}
+    for schema in schemas.values():
+        for prop in (schema.get("properties") or {}).values():
+            if isinstance(prop, dict) and prop.get("$ref") in open_enums:
+                prop["x-open-enum"] = True
 
 
 def _success_responses_only(operation: dict[str, Any]) -> None:

@@ -13,7 +13,33 @@ from binance_papi._types import Operation
 from .types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from .models.account import Account
     from .models.balance import Balance
+    from .models.cm_account import CmAccount
+    from .models.cm_income import CmIncome
+    from .models.cm_income_type import CmIncomeType
+    from .models.cm_leverage_bracket import CmLeverageBracket
+    from .models.cm_position_risk import CmPositionRisk
+    from .models.commission_rate import CommissionRate
+    from .models.margin_interest_history import MarginInterestHistory
+    from .models.margin_loan_records import MarginLoanRecords
+    from .models.margin_max_borrowable import MarginMaxBorrowable
+    from .models.margin_max_withdraw import MarginMaxWithdraw
+    from .models.margin_repay_records import MarginRepayRecords
+    from .models.negative_balance_exchange_records import NegativeBalanceExchangeRecords
+    from .models.portfolio_interest import PortfolioInterest
+    from .models.position_side_dual import PositionSideDual
+    from .models.rate_limit import RateLimit
+    from .models.repay_futures_switch import RepayFuturesSwitch
+    from .models.um_account import UmAccount
+    from .models.um_account_config import UmAccountConfig
+    from .models.um_account_v2 import UmAccountV2
+    from .models.um_api_trading_status import UmApiTradingStatus
+    from .models.um_income import UmIncome
+    from .models.um_income_type import UmIncomeType
+    from .models.um_leverage_bracket import UmLeverageBracket
+    from .models.um_position_risk import UmPositionRisk
+    from .models.um_symbol_config import UmSymbolConfig
 
 
 class Client:
@@ -36,6 +62,188 @@ OPERATIONS: dict[str, Operation] = {
         "GET",
         "/papi/v1/balance",
         weight=20,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_account": Operation(
+        "GET",
+        "/papi/v1/account",
+        weight=20,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_account": Operation(
+        "GET",
+        "/papi/v1/um/account",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_account_v2": Operation(
+        "GET",
+        "/papi/v2/um/account",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_cm_account": Operation(
+        "GET",
+        "/papi/v1/cm/account",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_position_risk": Operation(
+        "GET",
+        "/papi/v1/um/positionRisk",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_cm_position_risk": Operation(
+        "GET",
+        "/papi/v1/cm/positionRisk",
+        weight=1,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_margin_max_withdraw": Operation(
+        "GET",
+        "/papi/v1/margin/maxWithdraw",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_margin_max_borrowable": Operation(
+        "GET",
+        "/papi/v1/margin/maxBorrowable",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_leverage_bracket": Operation(
+        "GET",
+        "/papi/v1/um/leverageBracket",
+        weight=1,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_cm_leverage_bracket": Operation(
+        "GET",
+        "/papi/v1/cm/leverageBracket",
+        weight=1,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_commission_rate": Operation(
+        "GET",
+        "/papi/v1/um/commissionRate",
+        weight=20,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_cm_commission_rate": Operation(
+        "GET",
+        "/papi/v1/cm/commissionRate",
+        weight=20,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_position_side_dual": Operation(
+        "GET",
+        "/papi/v1/um/positionSide/dual",
+        weight=30,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_cm_position_side_dual": Operation(
+        "GET",
+        "/papi/v1/cm/positionSide/dual",
+        weight=30,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_account_config": Operation(
+        "GET",
+        "/papi/v1/um/accountConfig",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_symbol_config": Operation(
+        "GET",
+        "/papi/v1/um/symbolConfig",
+        weight=5,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_api_trading_status": Operation(
+        "GET",
+        "/papi/v1/um/apiTradingStatus",
+        weight=10,
+        weight_with={"symbol": 1},
+        retry_safe=True,
+    ),
+    "get_order_rate_limit": Operation(
+        "GET",
+        "/papi/v1/rateLimit/order",
+        weight=1,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_repay_futures_switch": Operation(
+        "GET",
+        "/papi/v1/repay-futures-switch",
+        weight=30,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_um_income": Operation(
+        "GET",
+        "/papi/v1/um/income",
+        weight=30,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_cm_income": Operation(
+        "GET",
+        "/papi/v1/cm/income",
+        weight=30,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_margin_loan_records": Operation(
+        "GET",
+        "/papi/v1/margin/marginLoan",
+        weight=10,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_margin_repay_records": Operation(
+        "GET",
+        "/papi/v1/margin/repayLoan",
+        weight=10,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_margin_interest_history": Operation(
+        "GET",
+        "/papi/v1/margin/marginInterestHistory",
+        weight=1,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_portfolio_interest_history": Operation(
+        "GET",
+        "/papi/v1/portfolio/interest-history",
+        weight=50,
+        weight_with={},
+        retry_safe=True,
+    ),
+    "get_negative_balance_exchange_record": Operation(
+        "GET",
+        "/papi/v1/portfolio/negative-balance-exchange-record",
+        weight=100,
         weight_with={},
         retry_safe=True,
     ),
@@ -88,6 +296,605 @@ class SyncOperations(Client):
             recv_window=recv_window,
         )
 
+    def get_account(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> Account:
+        """Account Information (USER_DATA). Weight 20.
+
+        The Portfolio Margin account as a whole: unified maintenance margin ratio (`uniMMR`), equity with
+        and without collateral haircuts, margins and the account status. Amounts are USD.
+
+        Weight: 20 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_account as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_um_account(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> UmAccount:
+        """Get UM Account Detail (USER_DATA). Weight 5.
+
+        The USD-M futures (UM) side of the account: one row per margin asset and one row per UM symbol.
+        `positions` lists every symbol of the market (potentially hundreds of rows, most of them empty
+        with `updateTime` 0); one-way mode gives `BOTH` rows, hedge mode `LONG` and `SHORT` rows.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_account as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_um_account_v2(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> UmAccountV2:
+        """Get UM Account Detail V2 (USER_DATA). Weight 5.
+
+        As `getUmAccount` (same asset rows), with slimmer position rows that add `notional` and drop
+        leverage, entry price, the notional limits and the open-order margins. v1 is not deprecated.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_account_v2 as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_cm_account(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> CmAccount:
+        """Get CM Account Detail (USER_DATA). Weight 5.
+
+        The COIN-M futures (CM) side of the account: one row per margin coin and one row per CM
+        position; amounts are in the margin coin.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_account as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_um_position_risk(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmPositionRisk]:
+        """Query UM Position Information (USER_DATA). Weight 5.
+
+        UM positions with mark price, unrealized profit, liquidation price and notional. One-way mode gives
+        `BOTH` rows; hedge mode `LONG` and `SHORT` rows (newer docs: also `BOTH`). For fresh values, pair
+        it with the user data stream's `ACCOUNT_UPDATE` event.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_position_risk as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    def get_cm_position_risk(
+        self,
+        *,
+        margin_asset: str | Unset = UNSET,
+        pair: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[CmPositionRisk]:
+        """Query CM Position Information (USER_DATA). Weight 1.
+
+        CM positions, filtered by margin asset or by pair (not both). With neither filter, every symbol in
+        TRADING status is returned (newer docs: listed and settling symbols). One-way mode gives `BOTH`
+        rows; hedge mode `LONG` and `SHORT` rows (newer docs: also `BOTH`).
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_position_risk as _operation
+
+        return _operation.sync(
+            client=self,
+            margin_asset=margin_asset,
+            pair=pair,
+            recv_window=recv_window,
+        )
+
+    def get_margin_max_withdraw(
+        self,
+        *,
+        asset: str,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginMaxWithdraw:
+        """Query Margin Max Withdraw (USER_DATA). Weight 5.
+
+        The most of one asset that can be transferred out of the margin side of the account (the
+        per-asset counterpart of the account's `virtualMaxWithdrawAmount`, which is in USD).
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_max_withdraw as _operation
+
+        return _operation.sync(
+            client=self,
+            asset=asset,
+            recv_window=recv_window,
+        )
+
+    def get_margin_max_borrowable(
+        self,
+        *,
+        asset: str,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginMaxBorrowable:
+        """Margin Max Borrow (USER_DATA). Weight 5.
+
+        How much of one asset can be borrowed on margin now (`amount`), and the cap set by the account's
+        level (`borrowLimit`).
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_max_borrowable as _operation
+
+        return _operation.sync(
+            client=self,
+            asset=asset,
+            recv_window=recv_window,
+        )
+
+    def get_um_leverage_bracket(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmLeverageBracket]:
+        """UM Notional and Leverage Brackets (USER_DATA). Weight 1.
+
+        For each UM symbol, the notional brackets: the highest initial leverage, the maintenance margin rate
+        and the quick-calculation constant `cum` of each notional band. Bracket values are JSON numbers.
+        Maintenance margin of a position = |maintMarginRatio * positionAmt * markPrice| - cum, with the
+        bracket that contains the position's notional.
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_leverage_bracket as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    def get_cm_leverage_bracket(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[CmLeverageBracket]:
+        """CM Notional and Leverage Brackets (USER_DATA). Weight 1.
+
+        For each CM symbol, the quantity brackets (base-asset quantity bounds instead of notional bounds):
+        highest initial leverage, maintenance margin rate and `cum`. Bracket values are JSON numbers.
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_leverage_bracket as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    def get_um_commission_rate(
+        self,
+        *,
+        symbol: str,
+        recv_window: int | Unset = UNSET,
+    ) -> CommissionRate:
+        """Get User Commission Rate for UM (USER_DATA). Weight 20.
+
+        The account's maker and taker commission rates for one UM symbol, as fractions ("0.0002" = 0.02%).
+
+        Weight: 20 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_commission_rate as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    def get_cm_commission_rate(
+        self,
+        *,
+        symbol: str,
+        recv_window: int | Unset = UNSET,
+    ) -> CommissionRate:
+        """Get User Commission Rate for CM (USER_DATA). Weight 20.
+
+        The account's maker and taker commission rates for one CM symbol, as fractions.
+
+        Weight: 20 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_commission_rate as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    def get_um_position_side_dual(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> PositionSideDual:
+        """Get UM Current Position Mode (USER_DATA). Weight 30.
+
+        The UM position mode, for every UM symbol: hedge mode (LONG and SHORT rows) or one-way mode (BOTH).
+        The CM mode must always equal it.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_position_side_dual as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_cm_position_side_dual(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> PositionSideDual:
+        """Get CM Current Position Mode (USER_DATA). Weight 30.
+
+        The CM position mode, for every CM symbol: hedge mode (LONG and SHORT rows) or one-way mode (BOTH).
+        It always equals the UM mode.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_position_side_dual as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_um_account_config(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> UmAccountConfig:
+        """UM Futures Account Configuration (USER_DATA). Weight 5.
+
+        The UM account's configuration: fee tier, what it may do, position mode and multi-assets mode.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_account_config as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_um_symbol_config(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmSymbolConfig]:
+        """UM Futures Symbol Configuration (USER_DATA). Weight 5.
+
+        Per UM symbol: margin type, auto-add-margin flag, current leverage and the largest notional at that
+        leverage. Always an array, also for one symbol.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_symbol_config as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    def get_um_api_trading_status(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> UmApiTradingStatus:
+        """Portfolio Margin UM Trading Quantitative Rules Indicators (USER_DATA). Weight 10 (1 with symbol).
+
+        The UM quantitative trading rules the account has hit: per symbol (or `ACCOUNT` for an
+        account-level violation) a list of indicators with their value, trigger and lock state.
+        Indicators below the recording threshold are not returned, so an empty map is the healthy case.
+
+        Weight: 10 (IP) without `symbol`, 1 with it. Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_api_trading_status as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    def get_order_rate_limit(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> list[RateLimit]:
+        """Query User Rate Limit (USER_DATA). Weight 1.
+
+        The account's order rate limits (1200 orders per minute; the X-MBX-ORDER-COUNT-1M header counts
+        against it).
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_order_rate_limit as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_repay_futures_switch(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> RepayFuturesSwitch:
+        """Get Auto-repay-futures Status (USER_DATA). Weight 30.
+
+        Whether futures negative balances are repaid automatically.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_repay_futures_switch as _operation
+
+        return _operation.sync(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    def get_um_income(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        income_type: UmIncomeType | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        page: int | Unset = UNSET,
+        limit: int | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmIncome]:
+        """Get UM Income History (USER_DATA). Weight 30.
+
+        UM wallet flows (transfers, realized PnL, funding, commission, ...), oldest first. With neither
+        `startTime` nor `endTime`, the last 7 days; only the last 3 months are kept. `tranId` is unique per
+        user within one income type.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_income as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            income_type=income_type,
+            start_time=start_time,
+            end_time=end_time,
+            page=page,
+            limit=limit,
+            recv_window=recv_window,
+        )
+
+    def get_cm_income(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        income_type: CmIncomeType | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        page: int | Unset = UNSET,
+        limit: int | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[CmIncome]:
+        """Get CM Income History (USER_DATA). Weight 30.
+
+        CM wallet flows, amounts in the margin coin, oldest first. The window between `startTime` and
+        `endTime` may not exceed 200 days; with neither, the last 200 days.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_income as _operation
+
+        return _operation.sync(
+            client=self,
+            symbol=symbol,
+            income_type=income_type,
+            start_time=start_time,
+            end_time=end_time,
+            page=page,
+            limit=limit,
+            recv_window=recv_window,
+        )
+
+    def get_margin_loan_records(
+        self,
+        *,
+        asset: str,
+        tx_id: int | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        current: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginLoanRecords:
+        """Query Margin Loan Record (USER_DATA). Weight 10.
+
+        Margin borrowings of one asset, newest first, paged (`current`, `size`). Either `txId` or
+        `startTime` must be sent (the page also says that with no time the last 7 days are returned); the
+        window is at most 30 days; `archived=true` for records older than 6 months.
+
+        Weight: 10 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_loan_records as _operation
+
+        return _operation.sync(
+            client=self,
+            asset=asset,
+            tx_id=tx_id,
+            start_time=start_time,
+            end_time=end_time,
+            current=current,
+            size=size,
+            archived=archived,
+            recv_window=recv_window,
+        )
+
+    def get_margin_repay_records(
+        self,
+        *,
+        asset: str,
+        tx_id: int | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        current: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginRepayRecords:
+        """Query Margin repay Record (USER_DATA). Weight 10.
+
+        Margin repayments of one asset, newest first, paged (`current`, `size`). Either `txId` or
+        `startTime` must be sent; the window is at most 30 days; `archived=true` for records older than
+        6 months. Each row: amount = principal + interest.
+
+        Weight: 10 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_repay_records as _operation
+
+        return _operation.sync(
+            client=self,
+            asset=asset,
+            tx_id=tx_id,
+            start_time=start_time,
+            end_time=end_time,
+            current=current,
+            size=size,
+            archived=archived,
+            recv_window=recv_window,
+        )
+
+    def get_margin_interest_history(
+        self,
+        *,
+        asset: str | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        current: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginInterestHistory:
+        """Get Margin Borrow/Loan Interest History (USER_DATA). Weight 1.
+
+        Interest charged on margin loans (hourly, at borrow, in BNB, and the daily Portfolio Margin
+        negative-balance interest), newest first, paged (`current`, `size`). With no time, the last 7 days;
+        only `startTime`: from it to now, at most the last 30 days; only `endTime`: the 7 days before it.
+        The window is at most 30 days.
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_interest_history as _operation
+
+        return _operation.sync(
+            client=self,
+            asset=asset,
+            start_time=start_time,
+            end_time=end_time,
+            current=current,
+            size=size,
+            archived=archived,
+            recv_window=recv_window,
+        )
+
+    def get_portfolio_interest_history(
+        self,
+        *,
+        asset: str | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[PortfolioInterest]:
+        """Query Portfolio Margin Negative Balance Interest History (USER_DATA). Weight 50.
+
+        Daily interest charged on negative balances, newest first. Window rules as the margin interest
+        history (at most 30 days); no page parameter, only `size`.
+
+        Weight: 50 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_portfolio_interest_history as _operation
+
+        return _operation.sync(
+            client=self,
+            asset=asset,
+            start_time=start_time,
+            end_time=end_time,
+            size=size,
+            recv_window=recv_window,
+        )
+
+    def get_negative_balance_exchange_record(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        recv_window: int | Unset = UNSET,
+    ) -> NegativeBalanceExchangeRecords:
+        """Query User Negative Balance Auto Exchange Record (USER_DATA). Weight 100.
+
+        Automatic exchanges that covered negative balances, newest first. Both times are required and at
+        most 3 months apart (taken as 90 days); there is no paging.
+
+        Weight: 100 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_negative_balance_exchange_record as _operation
+
+        return _operation.sync(
+            client=self,
+            start_time=start_time,
+            end_time=end_time,
+            recv_window=recv_window,
+        )
+
 
 class AsyncOperations(Client):
     """Every operation of the spec as a coroutine method (generated)."""
@@ -130,5 +937,604 @@ class AsyncOperations(Client):
         return await _operation.asyncio(
             client=self,
             asset=asset,
+            recv_window=recv_window,
+        )
+
+    async def get_account(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> Account:
+        """Account Information (USER_DATA). Weight 20.
+
+        The Portfolio Margin account as a whole: unified maintenance margin ratio (`uniMMR`), equity with
+        and without collateral haircuts, margins and the account status. Amounts are USD.
+
+        Weight: 20 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_account as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_um_account(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> UmAccount:
+        """Get UM Account Detail (USER_DATA). Weight 5.
+
+        The USD-M futures (UM) side of the account: one row per margin asset and one row per UM symbol.
+        `positions` lists every symbol of the market (potentially hundreds of rows, most of them empty
+        with `updateTime` 0); one-way mode gives `BOTH` rows, hedge mode `LONG` and `SHORT` rows.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_account as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_um_account_v2(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> UmAccountV2:
+        """Get UM Account Detail V2 (USER_DATA). Weight 5.
+
+        As `getUmAccount` (same asset rows), with slimmer position rows that add `notional` and drop
+        leverage, entry price, the notional limits and the open-order margins. v1 is not deprecated.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_account_v2 as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_cm_account(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> CmAccount:
+        """Get CM Account Detail (USER_DATA). Weight 5.
+
+        The COIN-M futures (CM) side of the account: one row per margin coin and one row per CM
+        position; amounts are in the margin coin.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_account as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_um_position_risk(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmPositionRisk]:
+        """Query UM Position Information (USER_DATA). Weight 5.
+
+        UM positions with mark price, unrealized profit, liquidation price and notional. One-way mode gives
+        `BOTH` rows; hedge mode `LONG` and `SHORT` rows (newer docs: also `BOTH`). For fresh values, pair
+        it with the user data stream's `ACCOUNT_UPDATE` event.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_position_risk as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    async def get_cm_position_risk(
+        self,
+        *,
+        margin_asset: str | Unset = UNSET,
+        pair: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[CmPositionRisk]:
+        """Query CM Position Information (USER_DATA). Weight 1.
+
+        CM positions, filtered by margin asset or by pair (not both). With neither filter, every symbol in
+        TRADING status is returned (newer docs: listed and settling symbols). One-way mode gives `BOTH`
+        rows; hedge mode `LONG` and `SHORT` rows (newer docs: also `BOTH`).
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_position_risk as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            margin_asset=margin_asset,
+            pair=pair,
+            recv_window=recv_window,
+        )
+
+    async def get_margin_max_withdraw(
+        self,
+        *,
+        asset: str,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginMaxWithdraw:
+        """Query Margin Max Withdraw (USER_DATA). Weight 5.
+
+        The most of one asset that can be transferred out of the margin side of the account (the
+        per-asset counterpart of the account's `virtualMaxWithdrawAmount`, which is in USD).
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_max_withdraw as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            asset=asset,
+            recv_window=recv_window,
+        )
+
+    async def get_margin_max_borrowable(
+        self,
+        *,
+        asset: str,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginMaxBorrowable:
+        """Margin Max Borrow (USER_DATA). Weight 5.
+
+        How much of one asset can be borrowed on margin now (`amount`), and the cap set by the account's
+        level (`borrowLimit`).
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_max_borrowable as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            asset=asset,
+            recv_window=recv_window,
+        )
+
+    async def get_um_leverage_bracket(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmLeverageBracket]:
+        """UM Notional and Leverage Brackets (USER_DATA). Weight 1.
+
+        For each UM symbol, the notional brackets: the highest initial leverage, the maintenance margin rate
+        and the quick-calculation constant `cum` of each notional band. Bracket values are JSON numbers.
+        Maintenance margin of a position = |maintMarginRatio * positionAmt * markPrice| - cum, with the
+        bracket that contains the position's notional.
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_leverage_bracket as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    async def get_cm_leverage_bracket(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[CmLeverageBracket]:
+        """CM Notional and Leverage Brackets (USER_DATA). Weight 1.
+
+        For each CM symbol, the quantity brackets (base-asset quantity bounds instead of notional bounds):
+        highest initial leverage, maintenance margin rate and `cum`. Bracket values are JSON numbers.
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_leverage_bracket as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    async def get_um_commission_rate(
+        self,
+        *,
+        symbol: str,
+        recv_window: int | Unset = UNSET,
+    ) -> CommissionRate:
+        """Get User Commission Rate for UM (USER_DATA). Weight 20.
+
+        The account's maker and taker commission rates for one UM symbol, as fractions ("0.0002" = 0.02%).
+
+        Weight: 20 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_commission_rate as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    async def get_cm_commission_rate(
+        self,
+        *,
+        symbol: str,
+        recv_window: int | Unset = UNSET,
+    ) -> CommissionRate:
+        """Get User Commission Rate for CM (USER_DATA). Weight 20.
+
+        The account's maker and taker commission rates for one CM symbol, as fractions.
+
+        Weight: 20 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_commission_rate as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    async def get_um_position_side_dual(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> PositionSideDual:
+        """Get UM Current Position Mode (USER_DATA). Weight 30.
+
+        The UM position mode, for every UM symbol: hedge mode (LONG and SHORT rows) or one-way mode (BOTH).
+        The CM mode must always equal it.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_position_side_dual as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_cm_position_side_dual(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> PositionSideDual:
+        """Get CM Current Position Mode (USER_DATA). Weight 30.
+
+        The CM position mode, for every CM symbol: hedge mode (LONG and SHORT rows) or one-way mode (BOTH).
+        It always equals the UM mode.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_position_side_dual as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_um_account_config(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> UmAccountConfig:
+        """UM Futures Account Configuration (USER_DATA). Weight 5.
+
+        The UM account's configuration: fee tier, what it may do, position mode and multi-assets mode.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_account_config as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_um_symbol_config(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmSymbolConfig]:
+        """UM Futures Symbol Configuration (USER_DATA). Weight 5.
+
+        Per UM symbol: margin type, auto-add-margin flag, current leverage and the largest notional at that
+        leverage. Always an array, also for one symbol.
+
+        Weight: 5 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_symbol_config as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    async def get_um_api_trading_status(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> UmApiTradingStatus:
+        """Portfolio Margin UM Trading Quantitative Rules Indicators (USER_DATA). Weight 10 (1 with symbol).
+
+        The UM quantitative trading rules the account has hit: per symbol (or `ACCOUNT` for an
+        account-level violation) a list of indicators with their value, trigger and lock state.
+        Indicators below the recording threshold are not returned, so an empty map is the healthy case.
+
+        Weight: 10 (IP) without `symbol`, 1 with it. Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_api_trading_status as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            recv_window=recv_window,
+        )
+
+    async def get_order_rate_limit(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> list[RateLimit]:
+        """Query User Rate Limit (USER_DATA). Weight 1.
+
+        The account's order rate limits (1200 orders per minute; the X-MBX-ORDER-COUNT-1M header counts
+        against it).
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_order_rate_limit as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_repay_futures_switch(
+        self,
+        *,
+        recv_window: int | Unset = UNSET,
+    ) -> RepayFuturesSwitch:
+        """Get Auto-repay-futures Status (USER_DATA). Weight 30.
+
+        Whether futures negative balances are repaid automatically.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_repay_futures_switch as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            recv_window=recv_window,
+        )
+
+    async def get_um_income(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        income_type: UmIncomeType | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        page: int | Unset = UNSET,
+        limit: int | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[UmIncome]:
+        """Get UM Income History (USER_DATA). Weight 30.
+
+        UM wallet flows (transfers, realized PnL, funding, commission, ...), oldest first. With neither
+        `startTime` nor `endTime`, the last 7 days; only the last 3 months are kept. `tranId` is unique per
+        user within one income type.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_um_income as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            income_type=income_type,
+            start_time=start_time,
+            end_time=end_time,
+            page=page,
+            limit=limit,
+            recv_window=recv_window,
+        )
+
+    async def get_cm_income(
+        self,
+        *,
+        symbol: str | Unset = UNSET,
+        income_type: CmIncomeType | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        page: int | Unset = UNSET,
+        limit: int | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[CmIncome]:
+        """Get CM Income History (USER_DATA). Weight 30.
+
+        CM wallet flows, amounts in the margin coin, oldest first. The window between `startTime` and
+        `endTime` may not exceed 200 days; with neither, the last 200 days.
+
+        Weight: 30 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_cm_income as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            symbol=symbol,
+            income_type=income_type,
+            start_time=start_time,
+            end_time=end_time,
+            page=page,
+            limit=limit,
+            recv_window=recv_window,
+        )
+
+    async def get_margin_loan_records(
+        self,
+        *,
+        asset: str,
+        tx_id: int | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        current: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginLoanRecords:
+        """Query Margin Loan Record (USER_DATA). Weight 10.
+
+        Margin borrowings of one asset, newest first, paged (`current`, `size`). Either `txId` or
+        `startTime` must be sent (the page also says that with no time the last 7 days are returned); the
+        window is at most 30 days; `archived=true` for records older than 6 months.
+
+        Weight: 10 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_loan_records as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            asset=asset,
+            tx_id=tx_id,
+            start_time=start_time,
+            end_time=end_time,
+            current=current,
+            size=size,
+            archived=archived,
+            recv_window=recv_window,
+        )
+
+    async def get_margin_repay_records(
+        self,
+        *,
+        asset: str,
+        tx_id: int | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        current: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginRepayRecords:
+        """Query Margin repay Record (USER_DATA). Weight 10.
+
+        Margin repayments of one asset, newest first, paged (`current`, `size`). Either `txId` or
+        `startTime` must be sent; the window is at most 30 days; `archived=true` for records older than
+        6 months. Each row: amount = principal + interest.
+
+        Weight: 10 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_repay_records as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            asset=asset,
+            tx_id=tx_id,
+            start_time=start_time,
+            end_time=end_time,
+            current=current,
+            size=size,
+            archived=archived,
+            recv_window=recv_window,
+        )
+
+    async def get_margin_interest_history(
+        self,
+        *,
+        asset: str | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        current: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> MarginInterestHistory:
+        """Get Margin Borrow/Loan Interest History (USER_DATA). Weight 1.
+
+        Interest charged on margin loans (hourly, at borrow, in BNB, and the daily Portfolio Margin
+        negative-balance interest), newest first, paged (`current`, `size`). With no time, the last 7 days;
+        only `startTime`: from it to now, at most the last 30 days; only `endTime`: the 7 days before it.
+        The window is at most 30 days.
+
+        Weight: 1 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_margin_interest_history as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            asset=asset,
+            start_time=start_time,
+            end_time=end_time,
+            current=current,
+            size=size,
+            archived=archived,
+            recv_window=recv_window,
+        )
+
+    async def get_portfolio_interest_history(
+        self,
+        *,
+        asset: str | Unset = UNSET,
+        start_time: int | Unset = UNSET,
+        end_time: int | Unset = UNSET,
+        size: int | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+    ) -> list[PortfolioInterest]:
+        """Query Portfolio Margin Negative Balance Interest History (USER_DATA). Weight 50.
+
+        Daily interest charged on negative balances, newest first. Window rules as the margin interest
+        history (at most 30 days); no page parameter, only `size`.
+
+        Weight: 50 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_portfolio_interest_history as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            asset=asset,
+            start_time=start_time,
+            end_time=end_time,
+            size=size,
+            recv_window=recv_window,
+        )
+
+    async def get_negative_balance_exchange_record(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        recv_window: int | Unset = UNSET,
+    ) -> NegativeBalanceExchangeRecords:
+        """Query User Negative Balance Auto Exchange Record (USER_DATA). Weight 100.
+
+        Automatic exchanges that covered negative balances, newest first. Both times are required and at
+        most 3 months apart (taken as 90 days); there is no paging.
+
+        Weight: 100 (IP). Security type: USER_DATA (signed).
+        """
+        from .api.account import get_negative_balance_exchange_record as _operation
+
+        return await _operation.asyncio(
+            client=self,
+            start_time=start_time,
+            end_time=end_time,
             recv_window=recv_window,
         )

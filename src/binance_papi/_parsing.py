@@ -6,34 +6,70 @@ model template in generator/templates). Nothing here imports msgspec until a bod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal, Protocol, Self, TypeVar
 
 from ._errors import InvalidResponseError
 from ._types import UNSET
 
 __all__ = [
     "FastDecoder",
+    "NestedRows",
     "decode_json",
+    "encode_json",
     "format_decimal",
+    "open_enum_members",
     "parse_bool",
+    "parse_bool_string",
     "parse_decimal",
+    "parse_enum",
+    "parse_flex_decimal",
+    "parse_id_str",
     "parse_int",
+    "parse_model",
+    "parse_model_list",
+    "parse_number_decimal",
     "parse_numeric_int",
+    "parse_open_enum",
     "parse_optional_decimal",
+    "parse_optional_str",
     "parse_str",
 ]
 
+E = TypeVar("E", bound=Enum)
+M = TypeVar("M", bound="_Model")
+
 
 def decode_json(content: bytes) -> Any:  # noqa: ANN401  (any JSON value)
-    """The decoded JSON body. Raises ValueError (msgspec.DecodeError) when it is not JSON."""
+    """The decoded JSON body. Raises ValueError (msgspec.DecodeError) when it is not JSON.
+
+    JSON numbers with a fraction or an exponent become exact `Decimal`s (never a float); integers stay int.
+    """
     try:
-        return _msgspec().json.decode(content)
+        return _json_decoder()(content)
     except RecursionError:  # msgspec's answer to very deep nesting: a malformed body like any other
         raise ValueError("JSON nested too deeply") from None
+
+
+def encode_json(value: object) -> bytes:
+    """JSON of a model's `to_dict()`: a `Decimal` (a `type: number` field) is written as the exact JSON number."""
+    return _json_encoder()(value)
+
+
+@cache
+def _json_decoder() -> Callable[[bytes], Any]:
+    decode: Callable[[bytes], Any] = _msgspec().json.Decoder(float_hook=Decimal).decode
+    return decode
+
+
+@cache
+def _json_encoder() -> Callable[[object], bytes]:
+    encode: Callable[[object], bytes] = _msgspec().json.Encoder(decimal_format="number").encode
+    return encode
 
 
 @cache
@@ -129,12 +165,142 @@ def parse_bool(value: object, field: str) -> bool:
     raise _invalid(value, field, "a boolean")
 
 
+def parse_number_decimal(value: object, field: str) -> Decimal:
+    """An exact `Decimal` from a JSON number (`type: number, format: decimal`).
+
+    `decode_json` gives such numbers as int or Decimal; a float (it has already lost digits) and a string
+    are refused.
+    """
+    if type(value) is int:
+        return Decimal(value)
+    if type(value) is Decimal and value.is_finite():
+        return value
+    raise _invalid(value, field, "a JSON number (decoded exactly, as int or Decimal)")
+
+
+def parse_flex_decimal(value: object, field: str) -> Decimal:
+    """A decimal string, or (x-accept-number) the same amount as a JSON number: an exact `Decimal`."""
+    result = _finite_decimal(value)
+    if result is not None:
+        return result
+    if type(value) is int:
+        return Decimal(value)
+    if type(value) is Decimal and value.is_finite():
+        return value
+    raise _invalid(value, field, "a decimal number in a JSON string, or a JSON number")
+
+
+def parse_optional_str(value: object, field: str) -> str | None:
+    """A JSON string; the empty string means "no value" and gives None (x-empty-is-none)."""
+    if type(value) is str:
+        return value or None
+    raise _invalid(value, field, 'a string, or ""')
+
+
+def parse_id_str(value: object, field: str) -> str:
+    """An id: a JSON string, or (x-accept-integer) a JSON integer, exposed as its digits."""
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    raise _invalid(value, field, "a string, or an integer")
+
+
+def parse_bool_string(value: object, field: str) -> bool:
+    """A boolean carried as the string "true" or "false" (x-bool-string); a JSON boolean is taken too."""
+    if value == "true" or value is True:
+        return True
+    if value == "false" or value is False:
+        return False
+    raise _invalid(value, field, '"true" or "false"')
+
+
+def open_enum_members(enum: type[E]) -> Mapping[str, E]:
+    """Value -> member of a string enum, for `parse_open_enum` and the models' fast paths."""
+    return {str(member.value): member for member in enum}
+
+
+def parse_open_enum(members: Mapping[str, E], value: object, field: str) -> E | str:
+    """The member for a documented value; an unknown string stays a plain string (x-open-enum)."""
+    if type(value) is str:
+        return members.get(value, value)
+    raise _invalid(value, field, "a string")
+
+
+def parse_enum(enum: type[E], value: object, field: str) -> E:
+    """The member of a closed enum for its value."""
+    try:
+        return enum(value)
+    except ValueError:
+        raise _invalid(value, field, f"one of {[member.value for member in enum]}") from None
+
+
+# Nested models. The inner model names its own fields ("UmAccountPosition.entryPrice: ..."); these put the
+# path from the outer model in front ("UmAccount.positions[3].entryPrice: ...").
+
+
+class _Model(Protocol):
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any], /) -> Self: ...
+
+    @classmethod
+    def from_dicts(cls, items: list[Any], /) -> list[Self]: ...
+
+
+def _nested(exc: InvalidResponseError, path: str, inner: str) -> InvalidResponseError:
+    message = exc.message
+    if message.startswith((inner + ".", inner + ":")):
+        return InvalidResponseError(path + message[len(inner) :])
+    return InvalidResponseError(f"{path}: {message}")
+
+
+def parse_model(model: type[M], value: object, field: str) -> M:
+    """A nested object, with errors naming the path from the outer model."""
+    if not isinstance(value, Mapping):
+        raise _invalid(value, field, f"a JSON object ({model.__name__})")
+    try:
+        return model.from_dict(value)
+    except InvalidResponseError as exc:
+        raise _nested(exc, field, model.__name__) from None
+
+
+def parse_model_list(model: type[M], value: object, field: str) -> list[M]:
+    """A nested array of objects, with errors naming the path and the index (`field[3].name`)."""
+    if type(value) is not list:
+        raise _invalid(value, field, f"a JSON array of {model.__name__}")
+    try:
+        return model.from_dicts(value)
+    except InvalidResponseError:
+        for index, item in enumerate(value):  # only on the error path: find the item and name it
+            parse_model(model, item, f"{field}[{index}]")
+        raise
+
+
 # The fast path for whole response bodies (the models' `decode_fast`). A body whose objects have exactly the
 # documented fields, each of its documented JSON type, is decoded in C straight into rows (no dict per
 # object), which the model turns into objects. Anything else (an unknown field, a missing one, a wrong
 # type, a numeric string where an integer is documented, a malformed or non-finite amount, a body that is
 # not JSON) gives None, and the caller takes the checked path, which keeps unknown fields and names what is
 # wrong. Both paths give equal results wherever both apply (tests/test_models.py).
+
+
+class NestedRows:
+    """A field of a `FastDecoder` holding another model's rows: one object, or an array of them (`many`).
+
+    `decoder` returns the inner model's `FastDecoder` (a function, so that the inner module is imported on
+    first use, like the models' own nested imports).
+    """
+
+    __slots__ = ("decoder", "many")
+
+    def __init__(self, decoder: Callable[[], FastDecoder | None], *, many: bool) -> None:
+        self.decoder = decoder
+        self.many = many
+
+
+# The JSON type of a row field: str, int, bool, "number" (an exact JSON number: int or Decimal, checked by the
+# model), "bool-string" ("true" or "false"), "id" (a string or an integer), or nested rows.
+FieldType = type | Literal["number", "bool-string", "id"] | NestedRows
 
 
 class FastDecoder:
@@ -144,26 +310,37 @@ class FastDecoder:
     names; an absent optional field is UNSET.
     """
 
-    __slots__ = ("_decode", "_fields", "_name")
+    __slots__ = ("_decode", "_fields", "_name", "_row")
 
-    def __init__(self, name: str, fields: Sequence[tuple[str, str, type, bool]]) -> None:
+    def __init__(self, name: str, fields: Sequence[tuple[str, str, FieldType, bool]]) -> None:
         self._name = name
         self._fields = tuple(fields)
+        self._row: Any = None
         self._decode: Callable[[bytes], Any] | None = None  # built on first use (msgspec is imported lazily)
 
+    def row_type(self) -> Any:  # noqa: ANN401  (a msgspec Struct class made at run time)
+        """The msgspec Struct of one row (built once)."""
+        if self._row is None:
+            msgspec = _msgspec()
+            self._row = msgspec.defstruct(
+                self._name,
+                [
+                    (attribute, _row_field(kind)) if required else (attribute, _row_field(kind), UNSET)
+                    for attribute, _, kind, required in self._fields
+                ],
+                rename={attribute: name for attribute, name, _, _ in self._fields},
+                forbid_unknown_fields=True,
+                kw_only=True,
+            )
+        return self._row
+
     def _build(self) -> Callable[[bytes], Any]:
-        msgspec = _msgspec()
-        row = msgspec.defstruct(
-            self._name,
-            [
-                (attribute, kind) if required else (attribute, kind, UNSET)
-                for attribute, _, kind, required in self._fields
-            ],
-            rename={attribute: name for attribute, name, _, _ in self._fields},
-            forbid_unknown_fields=True,
-            kw_only=True,
-        )
-        self._decode = msgspec.json.Decoder(list.__class_getitem__(row) | row).decode
+        try:
+            row = self.row_type()
+        except _NoFastPath:  # a nested model has no fast path: neither has this one
+            self._decode = _decline
+        else:
+            self._decode = _msgspec().json.Decoder(list.__class_getitem__(row) | row, float_hook=Decimal).decode
         return self._decode
 
     def decode(self, content: bytes) -> tuple[bool, list[Any]] | None:
@@ -176,3 +353,27 @@ class FastDecoder:
         if type(decoded) is list:
             return True, decoded
         return False, [decoded]
+
+
+class _NoFastPath(Exception):  # noqa: N818  (internal signal, never raised to callers)
+    pass
+
+
+def _decline(content: bytes) -> Any:  # noqa: ANN401
+    raise ValueError(content[:0])
+
+
+def _row_field(kind: FieldType) -> Any:  # noqa: ANN401  (a type expression for msgspec)
+    if isinstance(kind, NestedRows):
+        decoder = kind.decoder()
+        if decoder is None:
+            raise _NoFastPath
+        row = decoder.row_type()
+        return list.__class_getitem__(row) if kind.many else row
+    if kind == "number":
+        return Any  # an exact JSON number arrives as int or Decimal (float_hook); the model checks which
+    if kind == "bool-string":
+        return Literal["true", "false"]
+    if kind == "id":
+        return str | int
+    return kind

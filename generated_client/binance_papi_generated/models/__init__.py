@@ -6,13 +6,159 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .account import Account
+    from .account_status import AccountStatus
     from .balance import Balance
+    from .cm_account import CmAccount
+    from .cm_account_asset import CmAccountAsset
+    from .cm_account_position import CmAccountPosition
+    from .cm_bracket import CmBracket
+    from .cm_income import CmIncome
+    from .cm_income_type import CmIncomeType
+    from .cm_leverage_bracket import CmLeverageBracket
+    from .cm_position_risk import CmPositionRisk
+    from .commission_rate import CommissionRate
+    from .loan_status import LoanStatus
+    from .margin_interest_history import MarginInterestHistory
+    from .margin_interest_record import MarginInterestRecord
+    from .margin_interest_type import MarginInterestType
+    from .margin_loan_record import MarginLoanRecord
+    from .margin_loan_records import MarginLoanRecords
+    from .margin_max_borrowable import MarginMaxBorrowable
+    from .margin_max_withdraw import MarginMaxWithdraw
+    from .margin_repay_record import MarginRepayRecord
+    from .margin_repay_records import MarginRepayRecords
+    from .margin_type import MarginType
+    from .negative_balance_exchange_detail import NegativeBalanceExchangeDetail
+    from .negative_balance_exchange_record import NegativeBalanceExchangeRecord
+    from .negative_balance_exchange_records import NegativeBalanceExchangeRecords
+    from .portfolio_interest import PortfolioInterest
+    from .position_side import PositionSide
+    from .position_side_dual import PositionSideDual
+    from .rate_limit import RateLimit
+    from .rate_limit_interval import RateLimitInterval
+    from .rate_limit_type import RateLimitType
+    from .repay_futures_switch import RepayFuturesSwitch
+    from .trading_indicator_type import TradingIndicatorType
+    from .um_account import UmAccount
+    from .um_account_asset import UmAccountAsset
+    from .um_account_config import UmAccountConfig
+    from .um_account_position import UmAccountPosition
+    from .um_account_position_v2 import UmAccountPositionV2
+    from .um_account_v2 import UmAccountV2
+    from .um_api_trading_status import UmApiTradingStatus
+    from .um_bracket import UmBracket
+    from .um_income import UmIncome
+    from .um_income_type import UmIncomeType
+    from .um_leverage_bracket import UmLeverageBracket
+    from .um_position_risk import UmPositionRisk
+    from .um_symbol_config import UmSymbolConfig
+    from .um_trading_indicator import UmTradingIndicator
+    from .um_trading_indicators import UmTradingIndicators
 
 _MODULES = {
+    "Account": ".account",
+    "AccountStatus": ".account_status",
     "Balance": ".balance",
+    "CmAccount": ".cm_account",
+    "CmAccountAsset": ".cm_account_asset",
+    "CmAccountPosition": ".cm_account_position",
+    "CmBracket": ".cm_bracket",
+    "CmIncome": ".cm_income",
+    "CmIncomeType": ".cm_income_type",
+    "CmLeverageBracket": ".cm_leverage_bracket",
+    "CmPositionRisk": ".cm_position_risk",
+    "CommissionRate": ".commission_rate",
+    "LoanStatus": ".loan_status",
+    "MarginInterestHistory": ".margin_interest_history",
+    "MarginInterestRecord": ".margin_interest_record",
+    "MarginInterestType": ".margin_interest_type",
+    "MarginLoanRecord": ".margin_loan_record",
+    "MarginLoanRecords": ".margin_loan_records",
+    "MarginMaxBorrowable": ".margin_max_borrowable",
+    "MarginMaxWithdraw": ".margin_max_withdraw",
+    "MarginRepayRecord": ".margin_repay_record",
+    "MarginRepayRecords": ".margin_repay_records",
+    "MarginType": ".margin_type",
+    "NegativeBalanceExchangeDetail": ".negative_balance_exchange_detail",
+    "NegativeBalanceExchangeRecord": ".negative_balance_exchange_record",
+    "NegativeBalanceExchangeRecords": ".negative_balance_exchange_records",
+    "PortfolioInterest": ".portfolio_interest",
+    "PositionSide": ".position_side",
+    "PositionSideDual": ".position_side_dual",
+    "RateLimit": ".rate_limit",
+    "RateLimitInterval": ".rate_limit_interval",
+    "RateLimitType": ".rate_limit_type",
+    "RepayFuturesSwitch": ".repay_futures_switch",
+    "TradingIndicatorType": ".trading_indicator_type",
+    "UmAccount": ".um_account",
+    "UmAccountAsset": ".um_account_asset",
+    "UmAccountConfig": ".um_account_config",
+    "UmAccountPosition": ".um_account_position",
+    "UmAccountPositionV2": ".um_account_position_v2",
+    "UmAccountV2": ".um_account_v2",
+    "UmApiTradingStatus": ".um_api_trading_status",
+    "UmBracket": ".um_bracket",
+    "UmIncome": ".um_income",
+    "UmIncomeType": ".um_income_type",
+    "UmLeverageBracket": ".um_leverage_bracket",
+    "UmPositionRisk": ".um_position_risk",
+    "UmSymbolConfig": ".um_symbol_config",
+    "UmTradingIndicator": ".um_trading_indicator",
+    "UmTradingIndicators": ".um_trading_indicators",
 }
 
-__all__ = ("Balance",)
+__all__ = (
+    "Account",
+    "AccountStatus",
+    "Balance",
+    "CmAccount",
+    "CmAccountAsset",
+    "CmAccountPosition",
+    "CmBracket",
+    "CmIncome",
+    "CmIncomeType",
+    "CmLeverageBracket",
+    "CmPositionRisk",
+    "CommissionRate",
+    "LoanStatus",
+    "MarginInterestHistory",
+    "MarginInterestRecord",
+    "MarginInterestType",
+    "MarginLoanRecord",
+    "MarginLoanRecords",
+    "MarginMaxBorrowable",
+    "MarginMaxWithdraw",
+    "MarginRepayRecord",
+    "MarginRepayRecords",
+    "MarginType",
+    "NegativeBalanceExchangeDetail",
+    "NegativeBalanceExchangeRecord",
+    "NegativeBalanceExchangeRecords",
+    "PortfolioInterest",
+    "PositionSide",
+    "PositionSideDual",
+    "RateLimit",
+    "RateLimitInterval",
+    "RateLimitType",
+    "RepayFuturesSwitch",
+    "TradingIndicatorType",
+    "UmAccount",
+    "UmAccountAsset",
+    "UmAccountConfig",
+    "UmAccountPosition",
+    "UmAccountPositionV2",
+    "UmAccountV2",
+    "UmApiTradingStatus",
+    "UmBracket",
+    "UmIncome",
+    "UmIncomeType",
+    "UmLeverageBracket",
+    "UmPositionRisk",
+    "UmSymbolConfig",
+    "UmTradingIndicator",
+    "UmTradingIndicators",
+)
 
 
 def __getattr__(name: str) -> Any:

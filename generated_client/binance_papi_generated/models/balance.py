@@ -23,7 +23,7 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Balance")
 
-_KNOWN_KEYS = frozenset(
+_KNOWN_KEYS: frozenset[str] = frozenset(
     {
         "asset",
         "totalWalletBalance",
@@ -105,7 +105,7 @@ class Balance:
 
         negative_balance = format_decimal(self.negative_balance)
 
-        cross_margin_asset: str | Unset = (
+        cross_margin_asset: Any = (
             UNSET if isinstance(self.cross_margin_asset, Unset) else format_decimal(self.cross_margin_asset)
         )
 
@@ -137,18 +137,26 @@ class Balance:
         """A JSON body holding one object (-> Balance) or an array of them (-> a list), or None.
 
         The fast path for whole bodies: msgspec checks the fields and their JSON types in C, with no dict per
-        object. None when anything is unusual (see `binance_papi._parsing.FastDecoder`): the caller then decodes the body and
-        uses `from_dict` or `from_dicts`, which keep unknown fields and name what is wrong.
+        object. None when anything is unusual (see `binance_papi._parsing.FastDecoder`): the caller then
+        decodes the body and uses `from_dict` or `from_dicts`, which keep unknown fields and name what is wrong.
         """
-        _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _decoded = _FAST_DECODER.decode(content)
         if _decoded is None:
             return None
         _many, _rows = _decoded
+        _result = cls._from_rows(_rows)
+        if _result is None:
+            return None
+        return _result if _many else _result[0]
+
+    @classmethod
+    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+        _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
         try:
-            for _row in _rows:
+            for _row in rows:
                 asset: str = _row.asset
                 total_wallet_balance: Decimal = Decimal(_row.total_wallet_balance)
                 cross_margin_borrowed: Decimal = Decimal(_row.cross_margin_borrowed)
@@ -200,9 +208,9 @@ class Balance:
                         cross_margin_asset,
                     )
                 )
-        except InvalidOperation:  # not a decimal number
+        except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        return _result if _many else _result[0]
+        return _result
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:

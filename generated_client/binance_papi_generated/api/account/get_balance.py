@@ -7,10 +7,19 @@ import httpx
 
 from binance_papi._errors import InvalidResponseError, UnexpectedStatus
 from binance_papi._parsing import decode_json
+from binance_papi._validation import RequestRules
 
 from ...client import Client
 from ...models.balance import Balance
 from ...types import UNSET, Response, Unset
+
+# The documented limits of the query parameters, checked before anything is sent.
+_RULES = RequestRules(
+    "GET /papi/v1/balance",
+    limits={
+        "recvWindow": (1, 60000),
+    },
+)
 
 
 def _get_kwargs(
@@ -26,6 +35,8 @@ def _get_kwargs(
     params["recvWindow"] = recv_window
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _RULES.check(params)
 
     _kwargs: dict[str, Any] = {
         "method": "get",
