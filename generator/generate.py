@@ -11,8 +11,12 @@ Steps, all deterministic for the pinned versions in pyproject.toml (`dev` extra)
 1. The "client view" of the spec: parameters marked `x-added-by-auth` (timestamp, signature) and the
    security requirements are removed, because the signing hook (binance_papi._signing.BinanceAuth) supplies them on
    every send; callers must never pass them, so the generated functions must not ask for them. Each
-   operation's `x-weight`, `x-weight-with` and `x-retry-safe` are copied onto its 2XX responses as
-   `x-operation`, where the templates can read them (the generator drops operation-level extensions).
+   operation's OPERATION_EXTENSIONS (weight, retry safety, request rules, and `x-parameter-limits`: its
+   integer parameters' minimum/maximum) are copied onto its 2XX responses as `x-operation`, where the
+   templates can read them (the generator drops operation-level extensions). `x-bool-string` schemas
+   become `type: boolean` (keeping the mark: the model parses "true"/"false"; httpx sends a bool parameter
+   as "true"/"false"), and `x-open-enum` is copied onto the references to open enums (the templates see
+   the reference, not the enum schema).
 2. openapi-python-client with generator/config.yaml and the template overrides in generator/templates.
 3. Pinned ruff, isolated from any ruff configuration around it: safe fixes (F, I, UP), then format.
 4. A "generated, do not edit" header on every module, and a py.typed marker.
@@ -85,7 +89,7 @@ def client_view(spec: dict[str, Any]) -> dict[str, Any]:
     for name in [n for n, p in shared.items() if p.get("x-added-by-auth")]:
         del shared[name]
     _bool_strings_as_booleans(view)
-    _mark_open_enum_references(view, schemas)
+    _mark_open_enum_references(schemas)
     return view
 
 
@@ -95,10 +99,9 @@ def _parameter_limits(operation: dict[str, Any], shared: dict[str, Any]) -> dict
     The generator keeps no schema limits on parameters; the endpoint template checks these before sending.
     """
     limits: dict[str, list[int | None]] = {}
-    for param in operation.get("parameters", []):
-        ref = param.get("$ref")
-        if isinstance(ref, str):
-            param = shared[ref.rsplit("/", 1)[-1]]
+    for listed in operation.get("parameters", []):
+        ref = listed.get("$ref")
+        param = shared[ref.rsplit("/", 1)[-1]] if isinstance(ref, str) else listed
         schema = param.get("schema", {})
         if param.get("x-added-by-auth") or schema.get("type") != "integer":
             continue
@@ -124,7 +127,7 @@ def _bool_strings_as_booleans(node: object) -> None:
             _bool_strings_as_booleans(value)
 
 
-def _mark_open_enum_references(view: dict[str, Any], schemas: dict[str, Any]) -> None:
+def _mark_open_enum_references(schemas: dict[str, Any]) -> None:
     """Copy `x-open-enum` onto each model property that refers to an open enum schema.
 
     The templates see a property's own schema (a reference here), not the referenced one.

@@ -16,6 +16,8 @@ import attrs
 import httpx
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from binance_papi import InvalidResponseError
 from binance_papi._parsing import decode_json, encode_json
@@ -301,3 +303,46 @@ def test_fast_path_declines_a_non_finite_amount_and_the_checked_path_names_it() 
     assert UmPositionRisk.decode_fast(json.dumps(body).encode()) is None
     with pytest.raises(InvalidResponseError, match=r"UmPositionRisk\.markPrice"):
         UmPositionRisk.from_dicts(body)
+
+
+JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.decimals(allow_nan=False, allow_infinity=False, places=6).map(lambda d: d.normalize()),
+    st.sampled_from(["", "1.5", "-0.00000001", "NaN", "Infinity", "x", "BOTH", "NEW_SIDE", "true", "12"]),
+    st.just([]),
+    st.just({}),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    where=st.sampled_from(["assets", "positions"]),
+    index=st.integers(0, 2),
+    field=st.sampled_from(["asset", "symbol", "entryPrice", "positionSide", "updateTime", "leverage", "crossUnPnl"]),
+    value=JSON_VALUES,
+    drop=st.booleans(),
+)
+def test_nested_fast_path_equals_the_checked_path_on_any_change(
+    where: str, index: int, field: str, value: object, drop: bool
+) -> None:
+    """Whatever one field of one nested row becomes (or if it goes), the fast path declines or agrees."""
+    body = _um_account_body(3)
+    body["assets"] = [dict(asset) for asset in body["assets"] * 3]
+    row = body[where][index]
+    if drop:
+        row.pop(field, None)
+    else:
+        row[field] = value
+    content = encode_json(body)
+    fast = UmAccount.decode_fast(content)
+    try:
+        checked: UmAccount | str = UmAccount.from_dict(decode_json(content))
+    except InvalidResponseError as exc:
+        checked = exc.message
+    if isinstance(checked, str):
+        assert checked.startswith(f"UmAccount.{where}[{index}].{field}: ")
+        assert fast is None
+    elif fast is not None:
+        assert fast == checked

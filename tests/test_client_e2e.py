@@ -346,7 +346,7 @@ async def test_large_accounts_take_the_fast_path_and_agree_with_the_checked_one(
 def test_large_body_the_fast_path_declines_is_still_checked(simulator: SimulatorHandle) -> None:
     account = simulator.simulator.add_account(large_account(300, seed=7))
     simulator.simulator.set_fault("wrong-type")  # the first totalWalletBalance becomes a JSON number
-    expected = r"Balance\.totalWalletBalance: expected a decimal .*\(float\)"
+    expected = r"Balance\.totalWalletBalance: expected a decimal .*\(a JSON number\)"
     with (
         make_client(simulator, api_key=account.api_key, api_secret=account.api_secret) as client,
         pytest.raises(InvalidResponseError, match=expected),

@@ -487,7 +487,7 @@ def check_error(handle: SimulatorHandle, fault: Fault, error: PapiError | None, 
         assert str(error).startswith(f"GET {BALANCE}: ")
         if fault.name == "wrong-type":
             assert "totalWalletBalance" in error.message
-            assert "float" in error.message
+            assert "(a JSON number)" in error.message
     elif isinstance(error, TransportError):
         assert (error.method, error.path) == ("GET", BALANCE)
         cause = error.__cause__

@@ -88,6 +88,8 @@ def _msgspec() -> ModuleType:
 
 
 def _describe(value: object) -> str:
+    if type(value) is Decimal:  # how decode_json gives a JSON number with a fraction
+        return f"{value} (a JSON number)"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
