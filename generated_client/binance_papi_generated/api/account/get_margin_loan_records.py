@@ -22,6 +22,7 @@ _RULES = RequestRules(
         "recvWindow": (1, 60000),
         "size": (1, 100),
         "startTime": (0, None),
+        "txId": (1, None),
     },
     max_time_range_ms=2592000000,
     time_window=True,
