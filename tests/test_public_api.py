@@ -16,6 +16,8 @@ import binance_papi_generated.models
 PUBLIC = [
     "UNSET",
     "APIError",
+    "AccountSnapshot",
+    "AssetView",
     "AsyncPapiClient",
     "AuthenticationError",
     "BadRequestError",
@@ -35,6 +37,7 @@ PUBLIC = [
     "RetryPolicy",
     "ServerError",
     "Signer",
+    "SnapshotError",
     "TimestampError",
     "TransportError",
     "UnexpectedStatus",

@@ -24,12 +24,14 @@ from ._errors import (
     RequestTimeoutError,
     RequestValidationError,
     ServerError,
+    SnapshotError,
     TimestampError,
     TransportError,
     UnexpectedStatus,
 )
 from ._retry import RetryPolicy
 from ._signing import BinanceAuth, HmacSigner, Signer
+from ._snapshot import AccountSnapshot, AssetView
 from ._types import UNSET, Operation, Response, Unset
 from ._version import __version__
 
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = [
     "UNSET",
     "APIError",
+    "AccountSnapshot",
+    "AssetView",
     "AsyncPapiClient",
     "AuthenticationError",
     "BadRequestError",
@@ -58,6 +62,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Signer",
+    "SnapshotError",
     "TimestampError",
     "TransportError",
     "UnexpectedStatus",

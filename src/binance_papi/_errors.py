@@ -6,6 +6,7 @@
     ├── UnexpectedStatus           a non-2XX status reached the generated code without this layer
     ├── TransportError             no HTTP answer: connect error, connection reset, timeout
     │   └── RequestTimeoutError    the connect, read, write or pool timeout ran out
+    ├── SnapshotError              a part of account_snapshot() failed; `errors` has each part's error
     └── APIError                   Binance answered with an error status
         ├── AuthenticationError    -2014, -2015, -1002, HTTP 401/403: key, permission or IP whitelist
         ├── InvalidSignatureError  -1022: the signature did not verify (wrong secret or key)
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ __all__ = [
     "RequestTimeoutError",
     "RequestValidationError",
     "ServerError",
+    "SnapshotError",
     "TimestampError",
     "TransportError",
     "UnexpectedStatus",
@@ -185,6 +188,25 @@ class ServerError(APIError):
 
 class OutcomeUnknownError(ServerError):
     """Sent, but Binance does not know whether it was executed (503 "Unknown error..." or -1007)."""
+
+
+class SnapshotError(PapiError):
+    """A part of `account_snapshot()` failed; no snapshot is returned.
+
+    `part` is the first failed part (balance, account, um_account, cm_account, um_positions, cm_positions),
+    `error` its error (a `PapiError`, also the `__cause__`); `errors` maps every failed part to its error.
+    """
+
+    def __init__(self, errors: Mapping[str, PapiError]) -> None:
+        self.errors = dict(errors)
+        self.part, self.error = next(iter(self.errors.items()))
+        others = f" (also failed: {', '.join(list(self.errors)[1:])})" if len(self.errors) > 1 else ""
+        super().__init__(
+            f"account_snapshot: part {self.part!r} failed: {type(self.error).__name__}: {self.error}{others}"
+        )
+
+    def __reduce__(self) -> tuple[type[SnapshotError], tuple[dict[str, PapiError]]]:
+        return (type(self), (self.errors,))
 
 
 _AUTH_CODES = frozenset({-2014, -2015, -1002})
