@@ -146,7 +146,10 @@ def test_base_url_from_the_environment(simulator: SimulatorHandle, unused_port: 
     assert len(simulator.simulator.requests) == 2
 
 
-@pytest.mark.parametrize("args", [["--help"], ["balance", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], *([command, "--help"] for command in ("balance", "account", "positions", "snapshot", "doctor"))],
+)
 def test_help_lists_the_environment_and_the_exit_statuses(args: list[str]) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0
