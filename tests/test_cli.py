@@ -202,16 +202,6 @@ def test_an_encrypted_key_without_a_terminal_names_the_passphrase_variable(
     assert simulator.simulator.requests == []
 
 
-@pytest.fixture
-def unused_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_no_secret_in_any_output(simulator: SimulatorHandle) -> None:
     run(simulator)  # at least one successful run in the record, whatever ran before
     signatures = [r.params().get("signature", "") for r in simulator.simulator.requests]

@@ -227,16 +227,6 @@ def test_doctor_without_a_server(unused_port: int) -> None:
     assert {found[name][0] for name in ("clock", "credentials", "weight", "ban")} == {"SKIP"}
 
 
-@pytest.fixture
-def unused_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 # --- the installed command -----------------------------------------------------------------------------------------
 
 
