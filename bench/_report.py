@@ -198,12 +198,14 @@ class Results:
                 ratio = statistics.median(ours) / statistics.median(other)
                 diff = statistics.median(ours) - statistics.median(other)
                 paired = statistics.median(a / b for a, b in zip(ours, other, strict=False))
+                paired_diff = statistics.median(a - b for a, b in zip(ours, other, strict=False))
                 targets.append(
                     {
                         "vs": target.vs,
                         "ratio": ratio,
                         "diff": diff,
                         "paired_ratio": paired,
+                        "paired_diff": paired_diff,
                         "target": target.describe(),
                         "shown": target.shown(ratio, diff),
                         "pass": target.passes(ratio, diff),
