@@ -104,42 +104,15 @@ SCENARIOS = (
         {"floor": "floor: httpx.Client + hmac + json.loads", "ours": "ours: signed_client + get_balance.sync"},
         (Target("floor", "max", 1.2),),
     ),
-    Scenario(
-        "shape_object",
-        "6 object, demo account",
-        "us/call",
-        {"floor": FLOOR_LABEL, "ours": "ours: client.get_account()"},
-        (Target("floor", "max", 1.10),),
-    ),
-    Scenario(
-        "shape_array",
-        "6 array, demo account",
-        "us/call",
-        {"floor": FLOOR_LABEL, "ours": "ours: client.get_um_position_risk()"},
-        (Target("floor", "max", 1.10),),
-    ),
-    Scenario(
-        "shape_nested",
-        "6 object of arrays, demo",
-        "us/call",
-        {"floor": FLOOR_LABEL, "ours": "ours: client.get_um_account()"},
-        (Target("floor", "max", 1.10),),
-    ),
-    Scenario(
-        "large_array",
-        "7 array, 300 positions",
-        "us/call",
-        {"floor": FLOOR_LABEL, "ours": "ours: client.get_um_position_risk()"},
-        (Target("floor", "max", 1.6),),
-        "{:.0f}",
-    ),
-    Scenario(
-        "large_nested",
-        "7 obj. of arrays, 300 pos.",
-        "us/call",
-        {"floor": FLOOR_LABEL, "ours": "ours: client.get_um_account()"},
-        (Target("floor", "max", 1.6),),
-        "{:.0f}",
+    *(
+        Scenario(key, title, "us/call", {"floor": FLOOR_LABEL, "ours": f"ours: client.{method}()"}, (target,), fmt)
+        for key, title, method, target, fmt in (
+            ("shape_object", "6 object, demo account", "get_account", Target("floor", "max", 1.10), "{:.1f}"),
+            ("shape_array", "6 array, demo account", "get_um_position_risk", Target("floor", "max", 1.10), "{:.1f}"),
+            ("shape_nested", "6 object of arrays, demo", "get_um_account", Target("floor", "max", 1.10), "{:.1f}"),
+            ("large_array", "7 array, 300 positions", "get_um_position_risk", Target("floor", "max", 1.6), "{:.0f}"),
+            ("large_nested", "7 obj. of arrays, 300 pos.", "get_um_account", Target("floor", "max", 1.6), "{:.0f}"),
+        )
     ),
 )
 

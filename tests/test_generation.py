@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,6 +23,16 @@ def run_generate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(GENERATE), *args], capture_output=True, text=True, check=False, timeout=120
     )
+
+
+def generate_from(spec: dict[str, Any], tmp_path: Path) -> Path:
+    """Generate `spec` (a changed copy) into a temporary package; its folder (`.../binance_papi_generated`)."""
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "pkg" / "binance_papi_generated"
+    result = run_generate("--spec", str(path), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
 
 
 def run_with_package(package: Path, script: str, *args: str) -> str:
@@ -79,7 +90,7 @@ def test_check_notices_an_added_file(tmp_path: Path) -> None:
 @pytest.fixture
 def changed_api(tmp_path: Path) -> Path:
     """A copy of the spec after a (made-up) API change: one new amount field, one new optional parameter."""
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     balance = spec["components"]["schemas"]["Balance"]
     balance["properties"]["optionWalletBalance"] = {
         "type": "string",
@@ -146,10 +157,10 @@ NEW_PATH = "/papi/v1/portfolio/collateral-rate"
 
 
 @pytest.fixture
-def new_endpoint(tmp_path: Path) -> Path:
+def new_endpoint() -> dict[str, Any]:
     """A copy of the spec after Binance adds a (made-up) endpoint: a path, its operationId, weight, retry
     safety, one optional parameter and a response schema, written as the README says."""
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     assert NEW_PATH not in spec["paths"]
     spec["paths"][NEW_PATH] = {
         "get": {
@@ -193,15 +204,11 @@ def new_endpoint(tmp_path: Path) -> Path:
         },
         "additionalProperties": True,
     }
-    path = tmp_path / "new_endpoint.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return path
+    return spec
 
 
-def test_a_new_endpoint_is_a_new_method_end_to_end(new_endpoint: Path, tmp_path: Path) -> None:
-    out = tmp_path / "pkg" / "binance_papi_generated"
-    result = run_generate("--spec", str(new_endpoint), "--output", str(out))
-    assert result.returncode == 0, result.stderr
+def test_a_new_endpoint_is_a_new_method_end_to_end(new_endpoint: dict[str, Any], tmp_path: Path) -> None:
+    out = generate_from(new_endpoint, tmp_path)
     assert (out / "api" / "account" / "get_portfolio_collateral_rate.py").is_file()
 
     # In a fresh interpreter the new package shadows the installed one; the hand-written clients pick the new
