@@ -60,6 +60,10 @@ class Signer(Protocol):
 
     def sign(self, payload: bytes) -> bytes: ...
 
+    def redactions(self) -> tuple[str, ...]:
+        """Secret text to blank if a server ever echoes it (the HMAC secret; nothing for private keys)."""
+        ...
+
 
 class HmacSigner:
     """HMAC-SHA256 with the API secret, lower-case hex (Binance's "HMAC" key type)."""
@@ -72,7 +76,16 @@ class HmacSigner:
             secret = secret.encode("utf-8")
         if not secret:
             raise RequestValidationError("api_secret is empty")
+        if secret != secret.strip() or not secret.isascii() or any(byte < 0x21 or byte == 0x7F for byte in secret):
+            # A secret with a stray newline (from a file or a paste) signs every request wrongly (-1022).
+            raise RequestValidationError(
+                "api_secret must be printable ASCII without spaces (check for a stray newline or space)"
+            )
         self._secret = secret
+
+    def redactions(self) -> tuple[str, ...]:
+        """What must never appear in an error or a log: the secret."""
+        return (self._secret.decode("ascii"),)
 
     def sign(self, payload: bytes) -> bytes:
         return hmac.new(self._secret, payload, hashlib.sha256).hexdigest().encode("ascii")
@@ -127,6 +140,15 @@ class BinanceAuth(httpx.Auth):
     @property
     def key_type(self) -> str:
         return self._signer.key_type
+
+    @property
+    def masked_api_key(self) -> str:
+        """The API key as errors and responses show it (`abcd***`): put back on a request once it was sent."""
+        return mask(self._api_key)
+
+    def redactions(self) -> tuple[str, ...]:
+        """The API key and the signer's secret: blanked wherever a server's text would show them."""
+        return (self._api_key, *self._signer.redactions())
 
     def local_time_ms(self) -> int:
         """The local clock, without the offset."""
