@@ -32,6 +32,7 @@ PUBLIC = [
     "RequestTimeoutError",
     "RequestValidationError",
     "Response",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "Signer",

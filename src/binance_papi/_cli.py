@@ -22,6 +22,7 @@ import click
 
 from binance_papi_generated.models import Balance
 
+from ._bans import BANS, state_file
 from ._client import signed_client
 from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW
 from ._errors import (
@@ -135,6 +136,10 @@ def exit_code(error: PapiError) -> int:
 @click.version_option(__version__, prog_name="binance-papi")
 def main() -> None:
     """Binance Portfolio Margin from the command line (credentials from the environment, below)."""
+    # A ban (418) or Retry-After seen by an earlier command still holds: load it, and save what this one learns.
+    state = state_file()
+    BANS.load(state)
+    click.get_current_context().call_on_close(lambda: BANS.save(state))
 
 
 @main.command(epilog=EPILOG)

@@ -60,10 +60,6 @@ class Signer(Protocol):
 
     def sign(self, payload: bytes) -> bytes: ...
 
-    def redactions(self) -> tuple[str, ...]:
-        """Secret text to blank if a server ever echoes it (the HMAC secret; nothing for private keys)."""
-        ...
-
 
 class HmacSigner:
     """HMAC-SHA256 with the API secret, lower-case hex (Binance's "HMAC" key type)."""
@@ -148,7 +144,8 @@ class BinanceAuth(httpx.Auth):
 
     def redactions(self) -> tuple[str, ...]:
         """The API key and the signer's secret: blanked wherever a server's text would show them."""
-        return (self._api_key, *self._signer.redactions())
+        own: Callable[[], tuple[str, ...]] | None = getattr(self._signer, "redactions", None)
+        return (self._api_key, *(own() if own is not None else ()))
 
     def local_time_ms(self) -> int:
         """The local clock, without the offset."""
