@@ -82,15 +82,29 @@ def _blank_bytes(match: re.Match[bytes]) -> bytes:
     return match.group(1) + REDACTED.encode() if match.group(1) else REDACTED.encode()
 
 
+# The API keys and secrets of the clients built in this process (8 characters or more): blanked in any error
+# text, whichever code raises it (the generated models do not know the client's key).
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secrets(*values: str) -> None:
+    """Blank these (an API key, a secret) in every error text from now on."""
+    _KNOWN_SECRETS.update(value for value in values if len(value) >= 8)
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """`text` (from a server) with signatures, anything shaped like a key or secret, and `secrets` blanked."""
-    for secret in secrets:
-        if secret:
+    for secret in (*secrets, *_KNOWN_SECRETS):
+        if secret and secret in text:
             text = text.replace(secret, REDACTED)
     return _SECRET_SHAPED.sub(_blank, text)
 
 
 def _redact_bytes(content: bytes) -> bytes:
+    for secret in _KNOWN_SECRETS:
+        encoded = secret.encode("utf-8")
+        if encoded in content:
+            content = content.replace(encoded, REDACTED.encode())
     return _SECRET_SHAPED_BYTES.sub(_blank_bytes, content)
 
 
@@ -296,7 +310,7 @@ def _classify(status: int, code: int | None, message: str) -> type[APIError]:  #
 MAX_RETRY_AFTER_SECONDS = 3 * 86400.0
 
 
-_DELTA_SECONDS = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,6})?")
+_DELTA_SECONDS = re.compile(r"[0-9]{1,60}(?:\.[0-9]{1,6})?")
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -29,6 +29,7 @@ from ._constants import (
     USED_WEIGHT_HEADER,
 )
 from ._errors import (
+    APIError,
     InvalidResponseError,
     IPBannedError,
     PapiError,
@@ -47,10 +48,12 @@ logger = logging.getLogger("binance_papi")
 
 
 class RedactQueryFilter(logging.Filter):
-    """Drops the query string from URLs that httpx logs ("HTTP Request: GET https://...?...&signature=...").
+    """Drops the query string from URLs that httpx logs, and redacts whatever else a server said in a record.
 
-    httpx logs every request at INFO with the full URL; for a signed endpoint that is the signature and the
-    parameters. Installed on the "httpx" logger when this module is imported.
+    httpx logs every request at INFO with the full URL ("HTTP Request: GET https://...?...&signature=...")
+    and the server's reason phrase, which a hostile server can fill with the request line it received;
+    httpcore's DEBUG traces carry the same reason. Installed on the httpx and httpcore loggers when this module
+    is imported.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -61,11 +64,16 @@ class RedactQueryFilter(logging.Filter):
                 else a
                 for a in record.args
             )
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
         return True
 
 
-if not any(isinstance(f, RedactQueryFilter) for f in logging.getLogger("httpx").filters):
-    logging.getLogger("httpx").addFilter(RedactQueryFilter())
+for _name in ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy"):
+    if not any(isinstance(f, RedactQueryFilter) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(RedactQueryFilter())
 
 
 # A 418 without (a valid) Retry-After still bans for at least two minutes (Binance: "from 2 minutes to 3 days").
@@ -146,6 +154,26 @@ class _Body:
             if self._size + len(self._chunks[-1]) > self._limit:
                 raise self._too_large("decompressed")
         return self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
+
+
+def _redacted(response: httpx.Response, secrets: tuple[str, ...]) -> httpx.Response:
+    """An error answer as the error keeps it: reason phrase, headers and body redacted.
+
+    A server can echo the signed URL or the key into any of them.
+    """
+    reason = response.extensions.get("reason_phrase", b"")
+    extensions = {**response.extensions, "reason_phrase": redact(reason.decode("latin-1"), secrets).encode("latin-1")}
+    headers = [(name, redact(value, secrets)) for name, value in response.headers.items()]
+    body = redact(response.content.decode("latin-1"), secrets).encode("latin-1")
+    # The body is already decoded: Content-Encoding goes (and Content-Length is set anew).
+    dropped = ("content-encoding", "content-length")
+    return httpx.Response(
+        response.status_code,
+        headers=[(name, value) for name, value in headers if name.lower() not in dropped],
+        content=body,
+        request=response.request,
+        extensions=extensions,
+    )
 
 
 def _already_read(response: httpx.Response, limit: int) -> bool:
@@ -299,6 +327,8 @@ class _Shared:
         if response.is_success:
             return None
         error = error_from_response(response, secrets)
+        if isinstance(error, APIError):
+            error.response = _redacted(response, secrets)
         self._note_limit(error)
         return error
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "INT_MAX",
+    "INT_MIN",
     "PLAIN_AMOUNTS",
     "FastDecoder",
     "NestedRows",

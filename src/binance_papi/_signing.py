@@ -22,7 +22,7 @@ import httpx
 
 from ._compat import url_with_query
 from ._constants import API_KEY_HEADER, DEFAULT_RECV_WINDOW, MAX_RECV_WINDOW
-from ._errors import RequestValidationError
+from ._errors import RequestValidationError, remember_secrets
 
 Clock = Callable[[], int]
 """Returns the current time in milliseconds since the epoch."""
@@ -128,6 +128,7 @@ class BinanceAuth(httpx.Auth):
     ) -> None:
         self._api_key = _check_api_key(api_key)
         self._signer = signer
+        remember_secrets(*self.redactions())
         self.recv_window = parse_recv_window(recv_window)
         self._clock = clock
         self.time_offset_ms = time_offset_ms

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -295,24 +297,29 @@ class Balance:
                             UNSET if isinstance(_raw_cross_margin_asset, Unset) else Decimal(_raw_cross_margin_asset)
                         )
 
-                        if PLAIN_AMOUNTS(
-                            "|".join(
-                                (
-                                    _raw_total_wallet_balance,
-                                    _raw_cross_margin_borrowed,
-                                    _raw_cross_margin_free,
-                                    _raw_cross_margin_interest,
-                                    _raw_cross_margin_locked,
-                                    _raw_um_wallet_balance,
-                                    _raw_um_unrealized_pnl,
-                                    _raw_cm_wallet_balance,
-                                    _raw_cm_unrealized_pnl,
-                                    _raw_negative_balance,
+                        if (
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_total_wallet_balance,
+                                        _raw_cross_margin_borrowed,
+                                        _raw_cross_margin_free,
+                                        _raw_cross_margin_interest,
+                                        _raw_cross_margin_locked,
+                                        _raw_um_wallet_balance,
+                                        _raw_um_unrealized_pnl,
+                                        _raw_cm_wallet_balance,
+                                        _raw_cm_unrealized_pnl,
+                                        _raw_negative_balance,
+                                    )
                                 )
                             )
-                        ) is not None and (
-                            isinstance(_raw_cross_margin_asset, Unset)
-                            or PLAIN_AMOUNTS(_raw_cross_margin_asset) is not None
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
+                            and (
+                                isinstance(_raw_cross_margin_asset, Unset)
+                                or PLAIN_AMOUNTS(_raw_cross_margin_asset) is not None
+                            )
                         ):
                             _model = _cls(
                                 asset,

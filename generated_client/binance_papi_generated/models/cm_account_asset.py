@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -230,6 +232,7 @@ class CmAccountAsset:
                                 )
                             )
                             is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
                         ):
                             _model = _cls(
                                 asset,

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -278,21 +280,27 @@ class CmPositionRisk:
                             UNSET if isinstance(_raw_break_even_price, Unset) else Decimal(_raw_break_even_price)
                         )
 
-                        if PLAIN_AMOUNTS(
-                            "|".join(
-                                (
-                                    _raw_position_amt,
-                                    _raw_entry_price,
-                                    _raw_mark_price,
-                                    _raw_un_realized_profit,
-                                    _raw_liquidation_price,
-                                    _raw_leverage,
-                                    _raw_max_qty,
-                                    _raw_notional_value,
+                        if (
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_position_amt,
+                                        _raw_entry_price,
+                                        _raw_mark_price,
+                                        _raw_un_realized_profit,
+                                        _raw_liquidation_price,
+                                        _raw_leverage,
+                                        _raw_max_qty,
+                                        _raw_notional_value,
+                                    )
                                 )
                             )
-                        ) is not None and (
-                            isinstance(_raw_break_even_price, Unset) or PLAIN_AMOUNTS(_raw_break_even_price) is not None
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
+                            and (
+                                isinstance(_raw_break_even_price, Unset)
+                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
+                            )
                         ):
                             _model = _cls(
                                 symbol,

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -209,7 +211,11 @@ class MarginInterestRecord:
                         interest_rate: Decimal = Decimal(_raw_interest_rate)
                         type_: MarginInterestType | str = _MEMBERS_MarginInterestType.get(_raw_type_, _raw_type_)
 
-                        if PLAIN_AMOUNTS("|".join((_raw_principal, _raw_interest, _raw_interest_rate))) is not None:
+                        if (
+                            PLAIN_AMOUNTS("|".join((_raw_principal, _raw_interest, _raw_interest_rate))) is not None
+                            and INT_MIN <= _raw_tx_id <= INT_MAX
+                            and INT_MIN <= _raw_interest_accured_time <= INT_MAX
+                        ):
                             _model = _cls(
                                 tx_id,
                                 interest_accured_time,

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -174,7 +176,11 @@ class MarginLoanRecord:
                         timestamp: int = _raw_timestamp
                         status: LoanStatus | str = _MEMBERS_LoanStatus.get(_raw_status, _raw_status)
 
-                        if PLAIN_AMOUNTS(_raw_principal) is not None:
+                        if (
+                            PLAIN_AMOUNTS(_raw_principal) is not None
+                            and INT_MIN <= _raw_tx_id <= INT_MAX
+                            and INT_MIN <= _raw_timestamp <= INT_MAX
+                        ):
                             _model = _cls(
                                 tx_id,
                                 asset,

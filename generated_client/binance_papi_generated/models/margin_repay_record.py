@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -196,7 +198,11 @@ class MarginRepayRecord:
                         timestamp: int = _raw_timestamp
                         tx_id: int = _raw_tx_id
 
-                        if PLAIN_AMOUNTS("|".join((_raw_amount, _raw_interest, _raw_principal))) is not None:
+                        if (
+                            PLAIN_AMOUNTS("|".join((_raw_amount, _raw_interest, _raw_principal))) is not None
+                            and INT_MIN <= _raw_timestamp <= INT_MAX
+                            and INT_MIN <= _raw_tx_id <= INT_MAX
+                        ):
                             _model = _cls(
                                 amount,
                                 asset,

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -168,7 +170,10 @@ class PortfolioInterest:
                         interest_rate: Decimal = Decimal(_raw_interest_rate)
                         principal: Decimal = Decimal(_raw_principal)
 
-                        if PLAIN_AMOUNTS("|".join((_raw_interest, _raw_interest_rate, _raw_principal))) is not None:
+                        if (
+                            PLAIN_AMOUNTS("|".join((_raw_interest, _raw_interest_rate, _raw_principal))) is not None
+                            and INT_MIN <= _raw_interest_accured_time <= INT_MAX
+                        ):
                             _model = _cls(
                                 asset,
                                 interest,

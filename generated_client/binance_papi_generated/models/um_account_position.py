@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -347,6 +349,7 @@ class UmAccountPosition:
                                 )
                             )
                             is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
                             and (
                                 isinstance(_raw_break_even_price, Unset)
                                 or PLAIN_AMOUNTS(_raw_break_even_price) is not None

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
@@ -210,7 +212,7 @@ class UmIncome:
                         tran_id: str = _raw_tran_id if type(_raw_tran_id) is str else str(_raw_tran_id)
                         trade_id: str | None = _raw_trade_id or None
 
-                        if PLAIN_AMOUNTS(_raw_income) is not None:
+                        if PLAIN_AMOUNTS(_raw_income) is not None and INT_MIN <= _raw_time <= INT_MAX:
                             _model = _cls(
                                 symbol,
                                 income_type,
