@@ -27,6 +27,7 @@ from typing import Any, Literal, cast
 import pytest
 from click.testing import CliRunner
 from hostile_server import HostileServer, answer, hostile_server, waits_for_close
+from test_signing import ONE_BALANCE
 
 from binance_papi import (
     APIError,
@@ -50,20 +51,7 @@ KEY = "k3y.Hostile-Test.0001"
 SECRET = "s3cret.Hostile-Test.0002"
 MODES = ["sync", "aiohttp", "httpx"]
 AsyncMode = Literal["aiohttp", "httpx"]
-BALANCE = {
-    "asset": "USDT",
-    "totalWalletBalance": "1.5",
-    "crossMarginBorrowed": "0",
-    "crossMarginFree": "1.5",
-    "crossMarginInterest": "0",
-    "crossMarginLocked": "0",
-    "umWalletBalance": "0",
-    "umUnrealizedPNL": "",
-    "cmWalletBalance": "0",
-    "cmUnrealizedPNL": "",
-    "updateTime": 0,
-    "negativeBalance": "0",
-}
+BALANCE = {**ONE_BALANCE, "asset": "USDT"}
 QUICK = RetryPolicy.disabled()
 
 
