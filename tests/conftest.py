@@ -18,6 +18,20 @@ if TYPE_CHECKING:
     from binance_papi.simulator import SimulatorHandle
 
 
+@pytest.fixture(autouse=True)
+def _fresh_bans(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No ban or Retry-After running at the start of a test, and the CLI's ban file in a temporary cache.
+
+    Blocks are shared by every client of the process per host, and the session's simulator is one host.
+    """
+    from binance_papi._bans import BANS
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    BANS.clear()
+    yield
+    BANS.clear()
+
+
 @pytest.fixture(scope="session")
 def simulator_server() -> Iterator[SimulatorHandle]:
     """The session's simulator server; prefer `simulator`, which resets it first."""

@@ -127,6 +127,11 @@ def fresh(handle: SimulatorHandle) -> None:
     handle.simulator.limiter.reset()
 
 
+def asset_refused_locally(asset: str | None) -> bool:
+    """An empty asset, or one with a control (non-printable) character, is refused before sending."""
+    return asset is not None and (asset == "" or not asset.isprintable())
+
+
 def refused_locally(recv_window: int | None) -> bool:
     if recv_window is None:
         return False
@@ -149,6 +154,10 @@ def check(
     """The property, for one call's outcome."""
     sent = handle.simulator.requests
     event(f"outcome: {type(outcome).__name__}")  # the mix shows with --hypothesis-show-statistics
+    if asset_refused_locally(asset):
+        assert isinstance(outcome, RequestValidationError), outcome
+        assert sent == [], "refused, yet something reached the server"
+        return
     if refused_locally(recv_window):
         assert isinstance(outcome, RequestValidationError), outcome
         assert "recvWindow" in str(outcome)
@@ -174,7 +183,7 @@ def check(
         assert parsed == expected_data(handle, asset)
     else:
         assert isinstance(outcome, BadRequestError), outcome
-        assert (outcome.status_code, outcome.code) == (400, -1105 if asset == "" else -1108)
+        assert (outcome.status_code, outcome.code) == (400, -1108)
         assert record.status == 400
 
 

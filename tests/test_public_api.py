@@ -34,6 +34,7 @@ PUBLIC = [
     "RequestTimeoutError",
     "RequestValidationError",
     "Response",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "Signer",

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from wire_checks import as_sent
 
 from binance_papi import PapiClient, RequestValidationError, RetryPolicy, async_signed_client, signed_client
 
@@ -25,7 +26,7 @@ def sent() -> list[httpx.Request]:
 
 def _client(sent: list[httpx.Request], body: bytes) -> PapiClient:
     def answer(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
+        sent.append(as_sent(request))
         return httpx.Response(200, content=body)
 
     return signed_client(
@@ -118,7 +119,7 @@ def test_the_async_methods_check_too() -> None:
     sent: list[Any] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
+        sent.append(as_sent(request))
         return httpx.Response(200, content=b"[]")
 
     async def main() -> None:

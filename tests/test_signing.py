@@ -10,6 +10,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from wire_checks import as_sent
 
 from binance_papi import BinanceAuth, HmacSigner, RequestValidationError, RetryPolicy, signed_client
 from binance_papi._signing import _with_query
@@ -103,7 +104,7 @@ class Recorder:
         self.requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+        self.requests.append(as_sent(request))
         if b"asset=" not in request.url.query:
             return httpx.Response(200, json=[])
         return httpx.Response(200, json={**ONE_BALANCE, "asset": request.url.params["asset"]})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
@@ -36,6 +37,42 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
     (asyncio.TimeoutError, httpx.ReadTimeout),
     (aiohttp.ClientError, httpx.NetworkError),
 )
+
+
+def _mapped(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
+    """The httpx error for an aiohttp one (its message can quote the URL: callers must not show it raw)."""
+    target = next((target for source, target in _ERRORS if isinstance(exc, source)), httpx.NetworkError)
+    return target(str(exc) or type(exc).__name__, request=request)
+
+
+class _Body(httpx.AsyncByteStream):
+    """The body of an aiohttp response, streamed: the reader above decides how much to take.
+
+    Closing it returns the connection to the pool when the body was read to its end, and drops the
+    connection otherwise (a cancelled or refused read never leaves half a response on a pooled connection).
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+        self._complete = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_chunked(CHUNK_BYTES):
+                yield chunk
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _mapped(exc, self._request) from exc
+        self._complete = True
+
+    async def aclose(self) -> None:
+        if self._complete:
+            self._response.release()
+        else:
+            self._response.close()
+
+
+CHUNK_BYTES = 65536
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -76,28 +113,23 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
         body = await request.aread()
         try:
-            async with session.request(
+            response = await session.request(
                 request.method,
                 URL(str(request.url), encoded=True),  # the bytes that were signed, not re-quoted
                 headers=request.headers.multi_items(),
                 data=body or None,
                 allow_redirects=False,
                 timeout=timeout,
-            ) as response:
-                content = await response.read()
-                reason = response.reason
-                return httpx.Response(
-                    response.status,
-                    headers=list(response.raw_headers),
-                    content=content,
-                    request=request,
-                    extensions={"http_version": b"HTTP/1.1", "reason_phrase": (reason or "").encode("latin-1")},
-                )
+            )
         except (TimeoutError, aiohttp.ClientError) as exc:
-            for source, target in _ERRORS:
-                if isinstance(exc, source):
-                    raise target(str(exc) or type(exc).__name__, request=request) from exc
-            raise  # pragma: no cover  (aiohttp.ClientError is the last entry)
+            raise _mapped(exc, request) from exc
+        return httpx.Response(
+            response.status,
+            headers=list(response.raw_headers),
+            stream=_Body(response, request),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode("latin-1")},
+        )
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ._bans import BANS, state_file
 from ._cli_render import (
     open_only,
     positions_json,
@@ -119,6 +120,10 @@ def exit_code(error: PapiError) -> int:
 @click.version_option(__version__, prog_name="binance-papi")
 def main() -> None:
     """Binance Portfolio Margin from the command line (credentials from the environment, below)."""
+    # A ban (418) or Retry-After seen by an earlier command still holds: load it, and save what this one learns.
+    state = state_file()
+    BANS.load(state)
+    click.get_current_context().call_on_close(lambda: BANS.save(state))
 
 
 _CONNECTION_OPTIONS = [

@@ -15,8 +15,10 @@ Nothing touches the network until the first call.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import time
+import warnings
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 
@@ -24,7 +26,14 @@ import httpx
 
 from binance_papi_generated.client import AsyncOperations, Client, SyncOperations
 
-from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW, DEFAULT_TIMEOUT
+from ._bans import origin_of
+from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RECV_WINDOW,
+    DEFAULT_TIMEOUT,
+)
 from ._errors import PapiError, RequestValidationError, SnapshotError
 from ._http import AsyncPapiHTTPClient, PapiHTTPClient, ResponseInfo
 from ._retry import RetryPolicy
@@ -59,8 +68,12 @@ class _SignedClient(Client):
         retry_policy: RetryPolicy,
         time_url: str,
         async_transport: AsyncTransportName,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_url = base_url
+        self._deadline = deadline
+        self._max_response_bytes = max_response_bytes
         self._signing = signing
         self._timeout = timeout
         self._headers = headers
@@ -68,7 +81,7 @@ class _SignedClient(Client):
         self._retry_policy = retry_policy
         self._time_url = time_url
         self._async_transport = async_transport
-        self._info = ResponseInfo()
+        self._info = ResponseInfo(origin_of(base_url))
         self._client: PapiHTTPClient | None = None
         self._async_client: AsyncPapiHTTPClient | None = None
 
@@ -81,6 +94,8 @@ class _SignedClient(Client):
             "retry_policy": self._retry_policy,
             "time_url": self._time_url,
             "info": self._info,
+            "deadline": self._deadline,
+            "max_response_bytes": self._max_response_bytes,
             **self._httpx_args,
         }
 
@@ -109,6 +124,16 @@ class _SignedClient(Client):
     @property
     def base_url(self) -> str:
         return self._base_url
+
+    @property
+    def deadline(self) -> float:
+        """Seconds a whole call may take: every attempt, each with its full body, and the waits between."""
+        return self._deadline
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The largest response body accepted, as sent and once decompressed (else ResponseTooLargeError)."""
+        return self._max_response_bytes
 
     @property
     def used_weight(self) -> int | None:
@@ -268,6 +293,8 @@ def signed_client(
     headers: dict[str, str] | None = None,
     httpx_args: dict[str, Any] | None = None,
     async_transport: AsyncTransportName = "aiohttp",
+    deadline: float = DEFAULT_DEADLINE,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> PapiClient:
     """A ready blocking client for an API key: HMAC (give `api_secret`) or RSA/Ed25519 (give `private_key`).
 
@@ -288,6 +315,10 @@ def signed_client(
         httpx_args: extra keyword arguments for the httpx clients (e.g. a transport).
         async_transport: what carries async requests when httpx_args has no transport: "aiohttp" (default; several
             times the throughput with many requests in flight) or "httpx".
+        deadline: seconds a whole call may take, every attempt (each with its full body) and the waits between
+            retries included; past it, RequestTimeoutError. Default 30.
+        max_response_bytes: the largest response body accepted, as sent and once decompressed; a larger one
+            stops the read and raises ResponseTooLargeError. Default 16 MiB.
     """
     return PapiClient(
         **_client_options(
@@ -304,6 +335,8 @@ def signed_client(
             headers=headers,
             httpx_args=httpx_args,
             async_transport=async_transport,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
     )
 
@@ -323,6 +356,8 @@ def async_signed_client(
     headers: dict[str, str] | None = None,
     httpx_args: dict[str, Any] | None = None,
     async_transport: AsyncTransportName = "aiohttp",
+    deadline: float = DEFAULT_DEADLINE,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> AsyncPapiClient:
     """A ready asyncio client: the same arguments as `signed_client`, the same methods as coroutines."""
     return AsyncPapiClient(
@@ -340,6 +375,8 @@ def async_signed_client(
             headers=headers,
             httpx_args=httpx_args,
             async_transport=async_transport,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
     )
 
@@ -359,16 +396,22 @@ def _client_options(
     headers: dict[str, str] | None,
     httpx_args: dict[str, Any] | None,
     async_transport: AsyncTransportName,
+    deadline: float,
+    max_response_bytes: int,
 ) -> dict[str, Any]:
     """Validated constructor arguments of either client (see `signed_client`)."""
     signing = BinanceAuth(
         api_key, _signer(api_secret, private_key, private_key_passphrase), recv_window=recv_window, clock=clock
     )
-    base = base_url.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise RequestValidationError(f"base_url must start with http:// or https://, got {base_url!r}")
+    base = _base_url(base_url, "base_url")
     if time_url is None:
         time_url = PRODUCTION_TIME_URL if base == DEFAULT_BASE_URL else f"{base}/fapi/v1/time"
+    else:
+        time_url = _base_url(time_url, "time_url")
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not 0 < deadline <= 86400:
+        raise RequestValidationError(f"deadline must be a number of seconds from 0 to 86400, got {deadline!r}")
+    if type(max_response_bytes) is not int or not 1024 <= max_response_bytes <= 2**40:
+        raise RequestValidationError(f"max_response_bytes must be an int of at least 1024, got {max_response_bytes!r}")
     return {
         "base_url": base,
         "signing": signing,
@@ -378,4 +421,55 @@ def _client_options(
         "retry_policy": retry if retry is not None else RetryPolicy(),
         "time_url": time_url,
         "async_transport": async_transport,
+        "deadline": float(deadline),
+        "max_response_bytes": max_response_bytes,
     }
+
+
+_WARNED_PLAIN_HTTP: set[str] = set()
+
+
+def _base_url(value: str, name: str) -> str:
+    """A checked base URL without its trailing slash; refuses what would silently change the request.
+
+    Credentials in it are refused and never shown; so are a query, a fragment, spaces and control characters.
+    Plain http:// to a host that is not loopback is allowed once warned (per host and process).
+    """
+    if not isinstance(value, str) or not value:
+        raise RequestValidationError(f"{name} must be a non-empty string")
+    if "@" in value:
+        raise RequestValidationError(f"{name} must not hold credentials (user:password@); it was not used or shown")
+    if len(value) > 2000 or not value.isprintable() or any(c.isspace() for c in value):
+        raise RequestValidationError(f"{name} must be printable, without spaces or control characters")
+    if not value.startswith(("http://", "https://")):
+        raise RequestValidationError(f"{name} must start with http:// or https://, got {value[:100]!r}")
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError):
+        raise RequestValidationError(f"{name} is not a valid URL: {value[:100]!r}") from None
+    if url.query or url.fragment or "?" in value or "#" in value:
+        raise RequestValidationError(f"{name} must not have a query or a fragment (the path would end up in it)")
+    if not url.host:
+        raise RequestValidationError(f"{name} has no host: {value[:100]!r}")
+    if url.scheme == "http" and not _is_loopback(url.host) and url.host not in _WARNED_PLAIN_HTTP:
+        _WARNED_PLAIN_HTTP.add(url.host)
+        warnings.warn(
+            f"{name} uses plain http:// to {url.host}, which is not this machine: the API key and every signed "
+            "request travel unencrypted",
+            InsecureTransportWarning,
+            stacklevel=4,
+        )
+    return value.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class InsecureTransportWarning(UserWarning):
+    """A client was built for plain http:// to a host that is not loopback (warned once per host)."""

@@ -7,14 +7,28 @@ public path, which is slower but equivalent. `tests/test_compat.py` runs both pa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+import time
+from typing import TYPE_CHECKING, Any
 
+import httpcore
 import httpx
 
 if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Iterable
+
     import aiohttp
 
-__all__ = ["FAST_URL", "aiohttp_has_replay_switch", "disable_connection_replay", "url_with_query"]
+__all__ = [
+    "FAST_URL",
+    "aiohttp_has_replay_switch",
+    "deadline_scope",
+    "disable_connection_replay",
+    "sync_transport_with_deadlines",
+    "url_with_query",
+    "with_content",
+]
 
 
 def _fast_url_with_query(url: httpx.URL, query: str) -> httpx.URL:
@@ -63,3 +77,113 @@ def disable_connection_replay(session: aiohttp.ClientSession) -> None:
     public fallback is a connector with `force_close=True`: no connection is reused, so none is replayed.
     """
     session._retry_connection = False  # noqa: SLF001
+
+
+def _set_content_works() -> bool:
+    """Whether a streamed response takes its body through `_content`, as `Response.read()` stores it."""
+    response = httpx.Response(200, stream=httpx.ByteStream(b""))
+    try:
+        response._content = b"x"  # noqa: SLF001
+        works = response.content == b"x" and response.text == "x"
+    except (AttributeError, TypeError, httpx.ResponseNotRead):
+        return False
+    return works
+
+
+_SET_CONTENT = _set_content_works()
+
+
+def with_content(response: httpx.Response, content: bytes) -> httpx.Response:
+    """`response` (closed, read by the caller) holding the decoded body `content`, as `read()` would leave it.
+
+    The fallback builds a new response without Content-Encoding (the body is already decoded).
+    """
+    if _SET_CONTENT:
+        response._content = content  # noqa: SLF001
+        return response
+    dropped = ("content-encoding", "content-length")
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+    return httpx.Response(
+        response.status_code, headers=headers, content=content, request=response.request, extensions=response.extensions
+    )
+
+
+# The deadline of the call running on this thread (time.monotonic()), read by the sync transport's sockets.
+_deadline = threading.local()
+
+
+class deadline_scope:  # noqa: N801  (used as a function-like context manager)
+    """Within it, every socket operation of the sync transport ends by `deadline` (time.monotonic())."""
+
+    __slots__ = ("_deadline", "_previous")
+
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+
+    def __enter__(self) -> None:
+        self._previous = getattr(_deadline, "value", None)
+        _deadline.value = self._deadline
+
+    def __exit__(self, *exc: object) -> None:
+        _deadline.value = self._previous
+
+
+def _clip(timeout: float | None) -> float | None:
+    deadline: float | None = getattr(_deadline, "value", None)
+    if deadline is None:
+        return timeout
+    remaining = max(deadline - time.monotonic(), 0.001)
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A httpcore network stream whose every read, write and TLS step ends by the thread's deadline.
+
+    httpx's read timeout is per read: a server sending the headers or body a byte at a time keeps a call
+    waiting indefinitely. Clipping each socket operation to the call's deadline bounds the whole call.
+    """
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _clip(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _clip(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> _DeadlineStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _clip(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:  # noqa: ANN401
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(super().connect_tcp(host, port, _clip(timeout), local_address, socket_options))
+
+
+def sync_transport_with_deadlines(**kwargs: Any) -> httpx.HTTPTransport:  # noqa: ANN401
+    """The sync httpx transport, its sockets bounded by `deadline_scope`.
+
+    httpcore's pool keeps its network backend in `_network_backend`; without it, this is the plain transport,
+    and only the reads between body chunks are bounded by the deadline.
+    """
+    transport = httpx.HTTPTransport(**kwargs)
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = _DeadlineBackend()  # noqa: SLF001
+    return transport

@@ -12,3 +12,9 @@ DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000
 API_KEY_HEADER = "X-MBX-APIKEY"
 USED_WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
+# The whole call (every attempt, each with its full body, and the waits between them) ends within this (s).
+DEFAULT_DEADLINE = 30.0
+# A response body (as sent, and once decompressed) larger than this raises ResponseTooLargeError.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+# The longest URL path and query sent (bytes); beyond it servers and proxies refuse or cut the request line.
+MAX_URL_BYTES = 8192

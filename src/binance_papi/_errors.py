@@ -3,9 +3,10 @@
     PapiError                      root of everything below
     ├── RequestValidationError     bad input caught before anything was sent (also a ValueError)
     ├── InvalidResponseError       a 2XX body that is not JSON or does not match the spec (also a ValueError)
+    │   └── ResponseTooLargeError  the body grew past `max_response_bytes` (while reading, or decompressed)
     ├── UnexpectedStatus           a non-2XX status reached the generated code without this layer
     ├── TransportError             no HTTP answer: connect error, connection reset, timeout
-    │   └── RequestTimeoutError    the connect, read, write or pool timeout ran out
+    │   └── RequestTimeoutError    a timeout ran out: connect, read, write, pool, or the call's `deadline`
     ├── SnapshotError              a part of account_snapshot() failed; `errors` has each part's error
     └── APIError                   Binance answered with an error status
         ├── AuthenticationError    -2014, -2015, -1002, HTTP 401/403: key, permission or IP whitelist
@@ -23,14 +24,21 @@ Every APIError carries `status_code`, `code` (Binance's, or None when the body h
 
 The generated package (`binance_papi_generated`) raises `InvalidResponseError` and `UnexpectedStatus` from
 here too: the whole tree is hand-written, in this one module.
+
+No error holds a secret: text that came from a server (messages, body excerpts, bodies) passes through
+`redact`, which blanks signatures and anything shaped like an API key or HMAC secret; the clients also put
+the unsigned URL and a masked API key back on `response.request` before an error can reach it. Every error
+pickles with its class, message and attributes (the `response` is dropped: it is not picklable).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
@@ -47,6 +55,7 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "RequestValidationError",
+    "ResponseTooLargeError",
     "ServerError",
     "SnapshotError",
     "TimestampError",
@@ -54,19 +63,77 @@ __all__ = [
     "UnexpectedStatus",
     "body_excerpt",
     "error_from_response",
+    "redact",
 ]
 
 EXCERPT_LIMIT = 200
+REDACTED = "<redacted>"
+
+# What is blanked in server text: a `signature=` value (a server or proxy echoing the URL), and any run of 40 or
+# more characters of the alphabets of API keys (64 letters and digits), HMAC signatures (64 hex digits),
+# secrets and base64 signatures (RSA, Ed25519), percent-encoded or not. Amounts, codes and words are shorter
+# or hold other characters.
+_SECRET_SHAPED = re.compile(r"(?i)(signature(?:=|%3D|\"\s*:\s*\"))[^&\s\"'<>]*|[A-Za-z0-9+/=%_-]{40,}")
+_SECRET_SHAPED_BYTES = re.compile(_SECRET_SHAPED.pattern.encode("ascii"))
+
+
+def _blank(match: re.Match[str]) -> str:
+    return match.group(1) + REDACTED if match.group(1) else REDACTED
+
+
+def _blank_bytes(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + REDACTED.encode() if match.group(1) else REDACTED.encode()
+
+
+# The API keys and secrets of the clients built in this process (8 characters or more): blanked in any error
+# text, whichever code raises it (the generated models do not know the client's key).
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secrets(*values: str) -> None:
+    """Blank these (an API key, a secret) in every error text from now on."""
+    _KNOWN_SECRETS.update(value for value in values if len(value) >= 8)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` (from a server) with signatures, anything shaped like a key or secret, and `secrets` blanked."""
+    for secret in (*secrets, *_KNOWN_SECRETS):
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    return _SECRET_SHAPED.sub(_blank, text)
+
+
+def _redact_bytes(content: bytes) -> bytes:
+    for secret in _KNOWN_SECRETS:
+        encoded = secret.encode("utf-8")
+        if encoded in content:
+            content = content.replace(encoded, REDACTED.encode())
+    return _SECRET_SHAPED_BYTES.sub(_blank_bytes, content)
 
 
 def body_excerpt(content: bytes, limit: int = EXCERPT_LIMIT) -> str:
-    """The first `limit` characters of a body, decoded leniently, for error messages."""
-    text = content[: limit * 4].decode("utf-8", errors="replace")
+    """The first `limit` characters of a body, decoded leniently and redacted, for error messages."""
+    text = redact(content[: limit * 4].decode("utf-8", errors="replace"))
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _rebuild(cls: type[PapiError], args: tuple[Any, ...], state: dict[str, Any]) -> PapiError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class PapiError(Exception):
     """Root of every error raised by this client."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors cannot be called again with `args`: rebuild from the state instead.
+        # The httpx response is left out (its stream and request do not pickle, and it is the server's).
+        state = {key: value for key, value in self.__dict__.items() if key != "response"}
+        if "response" in self.__dict__:
+            state["response"] = None
+        return (_rebuild, (type(self), self.args, state))
 
 
 class InvalidResponseError(PapiError, ValueError):
@@ -77,15 +144,27 @@ class InvalidResponseError(PapiError, ValueError):
     """
 
     def __init__(self, message: str, *, status_code: int | None = None, content: bytes | None = None) -> None:
-        self.message = message
+        self.message = message = redact(message)
         self.status_code = status_code
-        self.content = content
+        self.content = content = _redact_bytes(content) if content is not None else None
         self.excerpt = body_excerpt(content) if content is not None else None
         text = message
         if status_code is not None:
             text = f"{text} (HTTP {status_code}"
             text += f", body starts: {self.excerpt!r})" if self.excerpt is not None else ")"
         super().__init__(text)
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The response body is larger than the client's `max_response_bytes`, as sent or once decompressed.
+
+    Reading stopped at the cap and the connection was dropped: memory stays near the cap whatever the server
+    sends. `limit` is the cap in bytes. Not retried (a server sending too much will send too much again).
+    """
+
+    def __init__(self, message: str, *, limit: int, status_code: int | None = None) -> None:
+        self.limit = limit
+        super().__init__(message, status_code=status_code)
 
 
 class UnexpectedStatus(PapiError):  # noqa: N818  (the generator's name, kept for its users)
@@ -96,7 +175,7 @@ class UnexpectedStatus(PapiError):  # noqa: N818  (the generator's name, kept fo
 
     def __init__(self, status_code: int, content: bytes) -> None:
         self.status_code = status_code
-        self.content = content
+        self.content = _redact_bytes(content)
         super().__init__(f"Unexpected status code: {status_code}; body starts: {body_excerpt(content)!r}")
 
 
@@ -139,7 +218,7 @@ class APIError(PapiError):
     ) -> None:
         self.status_code = status_code
         self.code = code
-        self.message = message
+        self.message = message = redact(message)
         self.method = method
         self.path = path
         self.used_weight = used_weight
@@ -249,30 +328,58 @@ def _classify(status: int, code: int | None, message: str) -> type[APIError]:  #
     return APIError
 
 
-def _header_number(response: httpx.Response, name: str) -> float | None:
-    value = response.headers.get(name)
-    if value is None:
-        return None
+# Server-given durations are clamped to this (Binance bans last "from 2 minutes to 3 days").
+MAX_RETRY_AFTER_SECONDS = 3 * 86400.0
+
+
+_DELTA_SECONDS = re.compile(r"[0-9]{1,60}(?:\.[0-9]{1,6})?")
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), clamped to 0..3 days; None if invalid.
+
+    A negative, non-numeric, non-finite or overlong value is invalid (None): the caller then uses its own
+    conservative default rather than sending early.
+    """
+    value = (value or "").strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        return min(float(value), MAX_RETRY_AFTER_SECONDS)
     try:
-        return float(value)
-    except ValueError:
+        when = parsedate_to_datetime(value[:64]).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return min(max(when - (time.time() if now is None else now), 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
-def error_from_response(response: httpx.Response) -> APIError:
-    """The typed error for a non-2XX response. Matches on Binance's code first, then the HTTP status."""
+def _used_weight(response: httpx.Response) -> int | None:
+    value = response.headers.get("X-MBX-USED-WEIGHT-1M")
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 12:
+        return None
+    return int(value)
+
+
+def error_from_response(response: httpx.Response, secrets: tuple[str, ...] = ()) -> APIError:
+    """The typed error for a non-2XX response. Matches on Binance's code first, then the HTTP status.
+
+    Server text in the message is redacted (`redact`, and `secrets` blanked wherever they appear).
+    """
     code: int | None = None
     message = ""
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
-    if isinstance(body, dict) and isinstance(body.get("code"), int) and not isinstance(body["code"], bool):
-        code = body["code"]
-        message = str(body.get("msg", ""))
+    raw_code = body.get("code") if isinstance(body, dict) else None
+    if type(raw_code) is int and -(2**31) <= raw_code < 2**31:
+        code = raw_code
+        message = redact(str(body.get("msg", ""))[:500], secrets)
     else:
         excerpt = body_excerpt(response.content, 120) if response.content else "empty body"
-        message = f"{response.reason_phrase or 'error'} (not a Binance error body: {excerpt!r})"
+        reason = redact(response.reason_phrase[:100], secrets) if response.reason_phrase else "error"
+        message = f"{reason} (not a Binance error body: {redact(excerpt, secrets)!r})"
+    if 300 <= response.status_code < 400:
+        where = redact(_redirect_target(response), secrets)
+        message = f"redirect{where} not followed (a signed request is never sent on); {message}"
     status = response.status_code
     cls = _classify(status, code, message)
     # A ban is told by its status (418 also carries -1003, the 429 code), so its hint goes first.
@@ -284,15 +391,25 @@ def error_from_response(response: httpx.Response) -> APIError:
         hint = "Wait for Retry-After before sending again; continuing gets the IP banned (418)"
     elif not hint and cls is AuthenticationError:
         hint = _HINTS[-2015]
-    weight = _header_number(response, "X-MBX-USED-WEIGHT-1M")
     return cls(
         status_code=status,
         code=code,
         message=message,
         method=response.request.method,
         path=response.request.url.path,
-        used_weight=int(weight) if weight is not None else None,
-        retry_after=_header_number(response, "Retry-After"),
+        used_weight=_used_weight(response),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
         hint=hint,
         response=response,
     )
+
+
+def _redirect_target(response: httpx.Response) -> str:
+    """The " to https://host/path" of a redirect's Location (never its query), or "" when there is none."""
+    import httpx
+
+    try:
+        location = response.url.join(response.headers.get("Location", "")[:2000])
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return ""
+    return f" to {location.scheme}://{location.host}{location.path[:200]}" if location.host else ""

@@ -8,22 +8,38 @@ Only 2XX responses leave `send`; everything else becomes an exception from `_err
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
 import time
+import zlib
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from ._constants import USED_WEIGHT_HEADER
+from ._bans import BANS
+from ._compat import deadline_scope, sync_transport_with_deadlines, with_content
+from ._constants import (
+    API_KEY_HEADER,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    MAX_URL_BYTES,
+    USED_WEIGHT_HEADER,
+)
 from ._errors import (
+    APIError,
+    InvalidResponseError,
     IPBannedError,
     PapiError,
     RateLimitError,
     RequestTimeoutError,
     RequestValidationError,
+    ResponseTooLargeError,
     TransportError,
     error_from_response,
+    redact,
 )
 from ._retry import RetryPolicy, RetryState
 from ._signing import BinanceAuth
@@ -32,10 +48,12 @@ logger = logging.getLogger("binance_papi")
 
 
 class RedactQueryFilter(logging.Filter):
-    """Drops the query string from URLs that httpx logs ("HTTP Request: GET https://...?...&signature=...").
+    """Drops the query string from URLs that httpx logs, and redacts whatever else a server said in a record.
 
-    httpx logs every request at INFO with the full URL; for a signed endpoint that is the signature and the
-    parameters. Installed on the "httpx" logger when this module is imported.
+    httpx logs every request at INFO with the full URL ("HTTP Request: GET https://...?...&signature=...")
+    and the server's reason phrase, which a hostile server can fill with the request line it received;
+    httpcore's DEBUG traces carry the same reason. Installed on the httpx and httpcore loggers when this module
+    is imported.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -46,28 +64,131 @@ class RedactQueryFilter(logging.Filter):
                 else a
                 for a in record.args
             )
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
         return True
 
 
-if not any(isinstance(f, RedactQueryFilter) for f in logging.getLogger("httpx").filters):
-    logging.getLogger("httpx").addFilter(RedactQueryFilter())
+for _name in ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy"):
+    if not any(isinstance(f, RedactQueryFilter) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(RedactQueryFilter())
 
 
-# A 418 without Retry-After still bans for at least two minutes (Binance: "from 2 minutes to 3 days").
+# A 418 without (a valid) Retry-After still bans for at least two minutes (Binance: "from 2 minutes to 3 days").
 DEFAULT_BAN_SECONDS = 120.0
 
 
 class ResponseInfo:
-    """What responses said about the IP's limits; shared by a client's sync and async sides."""
+    """What responses said about the IP's limits; shared by a client's sync and async sides.
 
-    __slots__ = ("blocked_by", "blocked_until", "used_weight")
+    Bans and Retry-Afters are kept per host for the whole process (`_bans.BANS`), under `origin`.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("origin", "used_weight")
+
+    def __init__(self, origin: str = "") -> None:
+        self.origin = origin
         self.used_weight: int | None = None
         """X-MBX-USED-WEIGHT-1M of the latest response: the IP's used request weight this minute."""
-        self.blocked_until = 0.0
-        """time.monotonic() before which nothing is sent: a 418 ban, or a 429's Retry-After not waited out."""
-        self.blocked_by: RateLimitError | IPBannedError | None = None
+
+
+class _DeadlineExceededError(Exception):
+    """Internal: the call's deadline ran out while an attempt was in flight."""
+
+
+class _Body:
+    """Collects a response body, decompressing it (gzip, deflate) and refusing it past `limit` bytes.
+
+    Decompression is bounded too (`max_length`): a small body inflating to gigabytes stops at the cap.
+    """
+
+    __slots__ = ("_chunks", "_inflate", "_limit", "_raw", "_size", "_status")
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        self._limit = limit
+        self._status = response.status_code
+        self._chunks: list[bytes] = []
+        self._raw = self._size = 0
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        if encoding in ("", "identity"):
+            self._inflate = None
+        elif encoding in ("gzip", "x-gzip", "deflate"):
+            self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip header, detected
+        else:
+            raise InvalidResponseError(
+                f"unsupported Content-Encoding {encoding[:40]!r} (asked for gzip or deflate)", status_code=self._status
+            )
+
+    def _too_large(self, what: str) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"the response body is larger than max_response_bytes={self._limit} ({what}); reading stopped",
+            limit=self._limit,
+            status_code=self._status,
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        self._raw += len(chunk)
+        if self._raw > self._limit:
+            raise self._too_large("as sent")
+        if self._inflate is None:
+            self._size = self._raw
+            self._chunks.append(chunk)
+            return
+        data = chunk
+        while data:
+            try:
+                out = self._inflate.decompress(data, self._limit - self._size + 1)
+            except zlib.error:
+                raise InvalidResponseError("the body could not be decompressed", status_code=self._status) from None
+            self._size += len(out)
+            if self._size > self._limit:
+                raise self._too_large("decompressed")
+            self._chunks.append(out)
+            data = self._inflate.unconsumed_tail
+
+    def content(self) -> bytes:
+        if self._inflate is not None:
+            self._chunks.append(self._inflate.flush(1024))
+            if self._size + len(self._chunks[-1]) > self._limit:
+                raise self._too_large("decompressed")
+        return self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
+
+
+def _redacted(response: httpx.Response, secrets: tuple[str, ...]) -> httpx.Response:
+    """An error answer as the error keeps it: reason phrase, headers and body redacted.
+
+    A server can echo the signed URL or the key into any of them.
+    """
+    reason = response.extensions.get("reason_phrase", b"")
+    extensions = {**response.extensions, "reason_phrase": redact(reason.decode("latin-1"), secrets).encode("latin-1")}
+    headers = [(name, redact(value, secrets)) for name, value in response.headers.items()]
+    body = redact(response.content.decode("latin-1"), secrets).encode("latin-1")
+    # The body is already decoded: Content-Encoding goes (and Content-Length is set anew).
+    dropped = ("content-encoding", "content-length")
+    return httpx.Response(
+        response.status_code,
+        headers=[(name, value) for name, value in headers if name.lower() not in dropped],
+        content=body,
+        request=response.request,
+        extensions=extensions,
+    )
+
+
+def _already_read(response: httpx.Response, limit: int) -> bool:
+    """Whether a transport returned the body read already (httpx.MockTransport does); checked against the cap."""
+    try:
+        size = len(response.content)
+    except httpx.ResponseNotRead:
+        return False
+    if size > limit:
+        raise ResponseTooLargeError(
+            f"the response body is larger than max_response_bytes={limit}",
+            limit=limit,
+            status_code=response.status_code,
+        )
+    return True
 
 
 class _Shared:
@@ -77,16 +198,29 @@ class _Shared:
     retry_policy: RetryPolicy
     time_url: str
     info: ResponseInfo
+    deadline: float
+    max_response_bytes: int
 
-    def _setup(self, signing: BinanceAuth, retry_policy: RetryPolicy, time_url: str, info: ResponseInfo) -> None:
+    def _setup(
+        self,
+        *,
+        signing: BinanceAuth,
+        retry_policy: RetryPolicy,
+        time_url: str,
+        info: ResponseInfo,
+        deadline: float,
+        max_response_bytes: int,
+    ) -> None:
         self.signing = signing
         self.retry_policy = retry_policy
         self.time_url = time_url
         self.info = info
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
 
     def _record(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
         weight = response.headers.get(USED_WEIGHT_HEADER)
-        if weight is not None and weight.isdigit():
+        if weight is not None and weight.isascii() and weight.isdigit() and len(weight) <= 12:
             self.info.used_weight = int(weight)
         if logger.isEnabledFor(logging.DEBUG):
             # Method and path only: the query string carries the signature.
@@ -97,37 +231,74 @@ class _Shared:
                 response.status_code,
                 attempt,
                 (time.monotonic() - started) * 1000,
-                weight if weight is not None else "-",
+                self.info.used_weight if weight is not None else "-",
             )
 
-    @staticmethod
-    def _transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
-        # Name the root cause: under the aiohttp transport, httpx's class can be a loose mapping.
+    def _clip_timeouts(self, request: httpx.Request, deadline_at: float) -> None:
+        """Each of the attempt's timeouts ends by the deadline at the latest."""
+        remaining = max(deadline_at - time.monotonic(), 0.001)
+        timeouts = request.extensions.get("timeout")
+        if isinstance(timeouts, dict):
+            request.extensions["timeout"] = {
+                key: remaining if value is None else min(value, remaining) for key, value in timeouts.items()
+            }
+
+    def _scrub(self, request: httpx.Request, unsigned_url: httpx.URL) -> tuple[str, ...]:
+        """Put the unsigned URL and a masked API key back on the request (errors and responses refer to it).
+
+        Returns what to blank in server text for this attempt: the signature sent, the key, the secret.
+        """
+        secrets = self.signing.redactions()
+        query = request.url.query
+        if b"signature=" in query:
+            secrets = (*secrets, query.rsplit(b"signature=", 1)[1].decode("ascii", "replace"))
+        request.url = unsigned_url
+        if API_KEY_HEADER in request.headers:
+            request.headers[API_KEY_HEADER] = self.signing.masked_api_key
+        return secrets
+
+    def _transport_error(self, request: httpx.Request, exc: httpx.TransportError, *, deadline: bool) -> PapiError:
+        """The typed error for an attempt without an answer; its `__cause__` is a clean copy of `exc`.
+
+        The original (and the aiohttp/httpcore errors under it) can quote the signed URL or the request
+        headers, so neither is kept: the copy has a redacted message, the scrubbed request and no chain.
+        """
         root: BaseException = exc.__cause__ or exc
         reason = type(root).__name__
-        detail = str(root)
-        # httpx messages can quote the URL, which carries the signature: keep only a clean reason.
-        if detail and "signature=" not in detail and "?" not in detail:
+        detail = redact(str(root)[:300])
+        if detail and "?" not in detail:
             reason = f"{reason}: {detail}"
-        cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-        return cls(reason, method=request.method, path=request.url.path)
+        if deadline:
+            reason = f"the call's deadline of {self.deadline:g} s ran out ({reason})"
+        try:
+            clean = type(exc)(redact(str(exc)[:300]), request=request)
+        except TypeError:  # a transport's own subclass with another constructor
+            clean = httpx.TransportError(redact(str(exc)[:300]), request=request)
+        cls = RequestTimeoutError if deadline or isinstance(exc, httpx.TimeoutException) else TransportError
+        error = cls(reason, method=request.method, path=request.url.path)
+        error.__cause__ = clean
+        return error
+
+    def _deadline_error(self, request: httpx.Request) -> RequestTimeoutError:
+        return RequestTimeoutError(
+            f"the call's deadline of {self.deadline:g} s ran out", method=request.method, path=request.url.path
+        )
 
     def _note_limit(self, error: PapiError) -> None:
-        """After a 418, or a 429 with Retry-After, remember not to send anything until it has passed."""
+        """After a 418, or a 429 with Retry-After, no client of this process sends to the host until it passed."""
         if isinstance(error, (IPBannedError, RateLimitError)):
             wait = error.retry_after
             if wait is None and isinstance(error, IPBannedError):
                 wait = DEFAULT_BAN_SECONDS
             if wait is not None and wait > 0:
-                self.info.blocked_until = max(self.info.blocked_until, time.monotonic() + wait)
-                self.info.blocked_by = error
+                BANS.note(self.info.origin, error, wait)
 
     def _refuse_while_blocked(self, request: httpx.Request) -> None:
         """Raise, without sending, while a ban or a Retry-After is running: more requests extend bans."""
-        blocked_by = self.info.blocked_by
-        remaining = self.info.blocked_until - time.monotonic()
-        if blocked_by is None or remaining <= 0:
+        active = BANS.active(self.info.origin)
+        if active is None:
             return
+        blocked_by, remaining = active
         raise type(blocked_by)(
             status_code=blocked_by.status_code,
             code=blocked_by.code,
@@ -137,45 +308,109 @@ class _Shared:
             used_weight=blocked_by.used_weight,
             retry_after=remaining,
             hint=blocked_by.hint,
-            response=blocked_by.response,
         )
 
     def _log_retry(self, error: PapiError, attempt: int, delay: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("retrying after %s in %.3f s (attempt %d next)", type(error).__name__, delay, attempt)
 
+    def _after_answer(
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        state: RetryState,
+        started: float,
+        secrets: tuple[str, ...],
+    ) -> PapiError | None:
+        """None for a success; else the typed error (a ban or Retry-After is noted)."""
+        self._record(request, response, state.attempt, started)
+        if response.is_success:
+            return None
+        error = error_from_response(response, secrets)
+        if isinstance(error, APIError):
+            error.response = _redacted(response, secrets)
+        self._note_limit(error)
+        return error
+
+    def _retry_delay(self, error: PapiError, state: RetryState, deadline_at: float) -> float | None:
+        """Seconds to wait before the next attempt, or None to raise: no wait runs past the deadline."""
+        if isinstance(error, InvalidResponseError):
+            return None
+        delay = state.delay_before_retry(error)
+        if delay is None or time.monotonic() + delay >= deadline_at:
+            return None
+        self._log_retry(error, state.attempt, delay)
+        return delay
+
     def _apply_server_time(self, response: httpx.Response, sent_ms: int, received_ms: int) -> int:
         """Store server-minus-local time (ms) in the signing hook, from a server-time answer or its Date."""
         server_ms: int | None = None
         try:
-            body = response.json()
+            body = json.loads(response.content)
             if isinstance(body, dict) and type(body.get("serverTime")) is int:
                 server_ms = body["serverTime"]
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         if server_ms is None:
-            date = response.headers.get("Date")
-            if date is None:
-                raise TransportError("server time answer has no serverTime and no Date", method="GET", path="time")
-            from email.utils import parsedate_to_datetime
-
-            # Second resolution: take the middle of the second.
-            server_ms = int(parsedate_to_datetime(date).timestamp() * 1000) + 500
+            try:
+                # Second resolution: take the middle of the second.
+                server_ms = int(parsedate_to_datetime(response.headers.get("Date", "")[:64]).timestamp() * 1000) + 500
+            except (TypeError, ValueError, IndexError, OverflowError):
+                raise TransportError(
+                    "server time answer has no usable serverTime and no Date", method="GET", path="time"
+                ) from None
         offset = server_ms - (sent_ms + received_ms) // 2
+        if abs(offset) > MAX_CLOCK_OFFSET_MS:
+            raise TransportError(
+                f"server time is {offset} ms off the local clock (more than a day): not used", method="GET", path="time"
+            )
         self.signing.time_offset_ms = offset
         logger.debug("clock offset set to %d ms", offset)
         return offset
 
 
-def _without_empty_params(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """`params=None` for empty params: the generated functions always pass a dict, `{}` when no argument is set.
+# A server clock further off than this is not believed (a broken or hostile server, not clock skew).
+MAX_CLOCK_OFFSET_MS = 86_400_000
 
-    httpx merges even an empty `params` into the URL, re-parsing it whole (about 10 us a call); None skips
-    that. The URL is the same: the generated code never puts a query in the path itself.
+
+def _checked_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Refuse parameters that would fail later in httpx or silently change the request; `None` for empty params.
+
+    The generated functions always pass a dict, `{}` when no argument is set; httpx merges even an empty
+    `params` into the URL, re-parsing it whole (about 10 us a call), so None skips that.
     """
-    if "params" in kwargs and not kwargs["params"]:
-        kwargs["params"] = None
+    params = kwargs.get("params")
+    if not params:
+        if "params" in kwargs:
+            kwargs["params"] = None
+        return kwargs
+    if isinstance(params, dict):
+        for name, value in params.items():
+            if isinstance(value, str) and (not value or len(value) > MAX_URL_BYTES or not value.isprintable()):
+                problem = (
+                    "is empty"
+                    if not value
+                    else "is too long"
+                    if len(value) > MAX_URL_BYTES
+                    else "holds a control or other non-printable character"
+                )
+                raise RequestValidationError(f"parameter {name!s:.40} {problem}; nothing was sent")
     return kwargs
+
+
+def _built(build: Any, method: str, url: httpx.URL | str, kwargs: dict[str, Any]) -> httpx.Request:  # noqa: ANN401
+    try:
+        request: httpx.Request = build(method, url, **_checked_params(kwargs))
+    except UnicodeEncodeError as exc:
+        raise _unencodable(exc) from None
+    except httpx.InvalidURL:
+        raise RequestValidationError("the request's URL is invalid or too long; nothing was sent") from None
+    if len(request.url.raw_path) > MAX_URL_BYTES:
+        raise RequestValidationError(
+            f"the request's path and query are longer than {MAX_URL_BYTES} bytes (a parameter too long?); "
+            "nothing was sent"
+        )
+    return request
 
 
 def _retry_safe(request: httpx.Request) -> bool:
@@ -196,7 +431,7 @@ def _unencodable(exc: UnicodeEncodeError) -> RequestValidationError:
 
 
 class PapiHTTPClient(_Shared, httpx.Client):
-    """`httpx.Client` whose `send` signs, retries and raises typed errors."""
+    """`httpx.Client` whose `send` signs, retries, bounds time and size, and raises typed errors."""
 
     def __init__(
         self,
@@ -205,16 +440,24 @@ class PapiHTTPClient(_Shared, httpx.Client):
         retry_policy: RetryPolicy,
         time_url: str,
         info: ResponseInfo,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         **kwargs: Any,  # noqa: ANN401
     ) -> None:
+        if "transport" not in kwargs:
+            kwargs["transport"] = sync_transport_with_deadlines(verify=kwargs.pop("verify", True))
         super().__init__(auth=signing, **kwargs)
-        self._setup(signing, retry_policy, time_url, info)
+        self._setup(
+            signing=signing,
+            retry_policy=retry_policy,
+            time_url=time_url,
+            info=info,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+        )
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
-        try:
-            return super().build_request(method, url, **_without_empty_params(kwargs))
-        except UnicodeEncodeError as exc:
-            raise _unencodable(exc) from None
+        return _built(super().build_request, method, url, kwargs)
 
     def _resync(self, rejected: httpx.Response) -> None:
         """After a -1021: measure the server clock; if that fails, fall back on the rejection's Date header."""
@@ -227,44 +470,75 @@ class PapiHTTPClient(_Shared, httpx.Client):
 
     def sync_time(self) -> int:
         """Measure the server clock, store the offset in the signing hook and return it (ms)."""
+        request = self.build_request("GET", self.time_url)
         sent = self.signing.local_time_ms()
+        deadline_at = time.monotonic() + self.deadline
+        error: PapiError | None = None
         try:
-            response = super().send(self.build_request("GET", self.time_url), auth=None)
+            response = self._attempt(request, deadline_at, None)
         except httpx.TransportError as exc:
-            raise self._transport_error(exc.request, exc) from exc
+            error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)
+        except _DeadlineExceededError:
+            error = self._deadline_error(request)
+        if error is not None:
+            raise error
         return self._apply_server_time(response, sent, self.signing.local_time_ms())
+
+    def _attempt(self, request: httpx.Request, deadline_at: float, auth: Any) -> httpx.Response:  # noqa: ANN401
+        """One attempt, its whole body read within the deadline and the size cap."""
+        self._clip_timeouts(request, deadline_at)
+        with deadline_scope(deadline_at):
+            response = super().send(request, stream=True, follow_redirects=False, auth=auth)
+            if _already_read(response, self.max_response_bytes):
+                return response
+            try:
+                body = _Body(response, self.max_response_bytes)
+                for chunk in response.iter_raw():
+                    body.feed(chunk)
+                    if time.monotonic() >= deadline_at:
+                        raise _DeadlineExceededError
+                content = body.content()
+            finally:
+                response.close()
+        return with_content(response, content)
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
+        deadline_at = time.monotonic() + self.deadline
         state = RetryState(self.retry_policy, retry_safe=_retry_safe(request))
         unsigned_url = request.url
+        auth = kwargs.get("auth", httpx.USE_CLIENT_DEFAULT)
         while True:
             request.url = unsigned_url  # the hook signs the caller's query afresh on every attempt
             started = time.monotonic()
-            error: PapiError
+            error: PapiError | None = None
             try:
-                response = super().send(request, **kwargs)
+                response = self._attempt(request, deadline_at, auth)
             except httpx.TransportError as exc:
-                error = self._transport_error(request, exc)
-                error.__cause__ = exc
+                secrets = self._scrub(request, unsigned_url)
+                error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)
+            except _DeadlineExceededError:
+                secrets = self._scrub(request, unsigned_url)
+                error = self._deadline_error(request)
+            except BaseException:
+                self._scrub(request, unsigned_url)
+                raise
             else:
-                self._record(request, response, state.attempt, started)
-                if response.is_success:
+                secrets = self._scrub(request, unsigned_url)
+                error = self._after_answer(request, response, state, started, secrets)
+                if error is None:
                     return response
-                error = error_from_response(response)
-                self._note_limit(error)
                 if state.wants_resync(error):
                     self._resync(response)
                     continue
-            delay = state.delay_before_retry(error)
+            delay = self._retry_delay(error, state, deadline_at)
             if delay is None:
                 raise error
-            self._log_retry(error, state.attempt, delay)
             time.sleep(delay)
 
 
 class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
-    """`httpx.AsyncClient` whose `send` signs, retries and raises typed errors; same rules as the sync one."""
+    """`httpx.AsyncClient` whose `send` signs, retries, bounds time and size, and raises typed errors."""
 
     def __init__(
         self,
@@ -273,16 +547,22 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         retry_policy: RetryPolicy,
         time_url: str,
         info: ResponseInfo,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         **kwargs: Any,  # noqa: ANN401
     ) -> None:
         super().__init__(auth=signing, **kwargs)
-        self._setup(signing, retry_policy, time_url, info)
+        self._setup(
+            signing=signing,
+            retry_policy=retry_policy,
+            time_url=time_url,
+            info=info,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+        )
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
-        try:
-            return super().build_request(method, url, **_without_empty_params(kwargs))
-        except UnicodeEncodeError as exc:
-            raise _unencodable(exc) from None
+        return _built(super().build_request, method, url, kwargs)
 
     async def _resync(self, rejected: httpx.Response) -> None:
         """After a -1021: measure the server clock; if that fails, fall back on the rejection's Date header."""
@@ -295,41 +575,73 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
 
     async def sync_time(self) -> int:
         """Measure the server clock, store the offset in the signing hook and return it (ms)."""
+        request = self.build_request("GET", self.time_url)
         sent = self.signing.local_time_ms()
+        deadline_at = time.monotonic() + self.deadline
+        error: PapiError | None = None
         try:
-            response = await super().send(self.build_request("GET", self.time_url), auth=None)
+            response = await self._attempt(request, deadline_at, None)
         except httpx.TransportError as exc:
-            raise self._transport_error(exc.request, exc) from exc
+            error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)
+        except _DeadlineExceededError:
+            error = self._deadline_error(request)
+        if error is not None:
+            raise error
         return self._apply_server_time(response, sent, self.signing.local_time_ms())
+
+    async def _attempt(self, request: httpx.Request, deadline_at: float, auth: Any) -> httpx.Response:  # noqa: ANN401
+        """One attempt, its whole body read within the deadline (a hard one: asyncio.timeout) and the size cap."""
+        self._clip_timeouts(request, deadline_at)
+        try:
+            async with asyncio.timeout_at(asyncio.get_running_loop().time() + (deadline_at - time.monotonic())):
+                response = await super().send(request, stream=True, follow_redirects=False, auth=auth)
+                if _already_read(response, self.max_response_bytes):
+                    return response
+                try:
+                    body = _Body(response, self.max_response_bytes)
+                    async for chunk in response.aiter_raw():
+                        body.feed(chunk)
+                    content = body.content()
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if time.monotonic() < deadline_at - 0.05:  # an inner timeout that did not become an httpx one
+                raise httpx.ReadTimeout("timed out", request=request) from None
+            raise _DeadlineExceededError from None
+        return with_content(response, content)
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
+        deadline_at = time.monotonic() + self.deadline
         state = RetryState(self.retry_policy, retry_safe=_retry_safe(request))
         unsigned_url = request.url
+        auth = kwargs.get("auth", httpx.USE_CLIENT_DEFAULT)
         while True:
             request.url = unsigned_url  # the hook signs the caller's query afresh on every attempt
             started = time.monotonic()
-            error: PapiError
+            error: PapiError | None = None
             try:
-                response = await super().send(request, **kwargs)
+                response = await self._attempt(request, deadline_at, auth)
             except httpx.TransportError as exc:
-                error = self._transport_error(request, exc)
-                error.__cause__ = exc
+                secrets = self._scrub(request, unsigned_url)
+                error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)
+            except _DeadlineExceededError:
+                secrets = self._scrub(request, unsigned_url)
+                error = self._deadline_error(request)
+            except BaseException:  # cancelled, or an error of ours: the request still loses its secrets
+                self._scrub(request, unsigned_url)
+                raise
             else:
-                self._record(request, response, state.attempt, started)
-                if response.is_success:
+                secrets = self._scrub(request, unsigned_url)
+                error = self._after_answer(request, response, state, started, secrets)
+                if error is None:
                     return response
-                error = error_from_response(response)
-                self._note_limit(error)
                 if state.wants_resync(error):
                     await self._resync(response)
                     continue
-            delay = state.delay_before_retry(error)
+            delay = self._retry_delay(error, state, deadline_at)
             if delay is None:
                 raise error
-            self._log_retry(error, state.attempt, delay)
-            import asyncio
-
             await asyncio.sleep(delay)
 
 

@@ -39,6 +39,9 @@ class RsaSigner:
             raise RequestValidationError(f"RSA keys must be 2048 or 4096 bits for Binance, this one is {key.key_size}")
         self._key = key
 
+    def redactions(self) -> tuple[str, ...]:
+        return ()  # the private key never leaves the signer as text
+
     def sign(self, payload: bytes) -> bytes:
         return _query_safe(self._key.sign(payload, padding.PKCS1v15(), hashes.SHA256()))
 
@@ -54,6 +57,9 @@ class Ed25519Signer:
 
     def __init__(self, key: ed25519.Ed25519PrivateKey) -> None:
         self._key = key
+
+    def redactions(self) -> tuple[str, ...]:
+        return ()  # the private key never leaves the signer as text
 
     def sign(self, payload: bytes) -> bytes:
         return _query_safe(self._key.sign(payload))

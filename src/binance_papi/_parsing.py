@@ -6,19 +6,27 @@ model template in generator/templates). Nothing here imports msgspec until a bod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from functools import cache
 from types import ModuleType
-from typing import Any, Literal, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar
 
 from ._errors import InvalidResponseError
 from ._types import UNSET
 
+if TYPE_CHECKING:
+    import httpx
+
 __all__ = [
+    "INT_MAX",
+    "INT_MIN",
+    "PLAIN_AMOUNTS",
     "FastDecoder",
     "NestedRows",
+    "check_shape",
     "decode_json",
     "encode_json",
     "format_decimal",
@@ -41,18 +49,58 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Enum)
+P = TypeVar("P")
 M = TypeVar("M", bound="_Model")
+
+
+# Amounts: only the plain decimal form of the spec's pattern (`^-?[0-9]+(\.[0-9]+)?$`), without leading zeros
+# and at most 40 digits on each side, so that every accepted value round-trips to the exact string received
+# (`to_dict`) and none can explode in size. `Decimal()` alone also takes " 1.5", "1_000", "+1", "1e999999999",
+# "01.5", ".5" and other scripts' digits.
+_AMOUNT = r"-?(?:0|[1-9][0-9]{0,39})(?:\.[0-9]{1,40})?"
+_PLAIN_AMOUNT = re.compile(_AMOUNT).fullmatch
+PLAIN_AMOUNTS = re.compile(rf"(?:{_AMOUNT})?(?:\|(?:{_AMOUNT})?)*").fullmatch
+"""Matches amounts (or "") joined by "|": the generated fast paths check a row's amounts in one call."""
+
+# Integers: the signed 64-bit range (Binance's ids, times and counts are Java longs).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# JSON numbers (`type: number`): at most this many characters, and exponents within +-100.
+_MAX_NUMBER_CHARS = 100
+_MAX_NUMBER_EXPONENT = 100
+
+
+def _json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly; an absurd one (huge exponent, too long) is refused."""
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise ValueError(f"a JSON number of {len(text)} characters")
+    number = Decimal(text)
+    if abs(number.adjusted()) > _MAX_NUMBER_EXPONENT or number.as_tuple().exponent < -_MAX_NUMBER_EXPONENT:  # type: ignore[operator]
+        raise ValueError(f"a JSON number out of range: {text[:40]}")
+    return number
 
 
 def decode_json(content: bytes) -> Any:  # noqa: ANN401  (any JSON value)
     """The decoded JSON body. Raises ValueError (msgspec.DecodeError) when it is not JSON.
 
     JSON numbers with a fraction or an exponent become exact `Decimal`s (never a float); integers stay int.
+    A number with more than 100 characters or an exponent beyond +-100 is refused (ValueError).
     """
     try:
         return _json_decoder()(content)
     except RecursionError:  # msgspec's answer to very deep nesting: a malformed body like any other
         raise ValueError("JSON nested too deeply") from None
+
+
+def check_shape(parsed: P, many: bool | None, operation: str, response: httpx.Response) -> P:
+    """`parsed`, when its shape is the one the request asked for (`many`: an array; None: either)."""
+    if many is None or isinstance(parsed, list) is many:
+        return parsed
+    got, wanted = ("an array", "one object") if isinstance(parsed, list) else ("one object", "an array")
+    raise InvalidResponseError(
+        f"{operation}: the request asked for {wanted}, the answer is {got}",
+        status_code=response.status_code,
+        content=response.content,
+    )
 
 
 def encode_json(value: object) -> bytes:
@@ -62,7 +110,7 @@ def encode_json(value: object) -> bytes:
 
 @cache
 def _json_decoder() -> Callable[[bytes], Any]:
-    decode: Callable[[bytes], Any] = _msgspec().json.Decoder(float_hook=Decimal).decode
+    decode: Callable[[bytes], Any] = _msgspec().json.Decoder(float_hook=_json_number).decode
     return decode
 
 
@@ -103,19 +151,14 @@ def _invalid(value: object, field: str, expected: str) -> InvalidResponseError:
 
 
 def _finite_decimal(value: object) -> Decimal | None:
-    """The exact `Decimal` of a JSON string holding a finite decimal number, else None."""
-    if type(value) is str:
-        try:
-            result = Decimal(value)
-        except InvalidOperation:
-            return None
-        if result.is_finite():
-            return result
+    """The exact `Decimal` of a JSON string holding a plain decimal number (see `_AMOUNT`), else None."""
+    if type(value) is str and _PLAIN_AMOUNT(value) is not None:
+        return Decimal(value)
     return None
 
 
 def parse_decimal(value: object, field: str) -> Decimal:
-    """An exact `Decimal` from a JSON string holding a finite decimal number."""
+    """An exact `Decimal` from a JSON string holding a plain decimal number ("-12.50", no exponent or spaces)."""
     result = _finite_decimal(value)
     if result is None:
         raise _invalid(value, field, "a decimal number in a JSON string")
@@ -138,18 +181,20 @@ def format_decimal(value: Decimal) -> str:
 
 
 def parse_int(value: object, field: str) -> int:
-    """A JSON integer (never a bool, never a float)."""
-    if type(value) is int:
+    """A JSON integer in the signed 64-bit range (never a bool, never a float)."""
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
         return value
     raise _invalid(value, field, "an integer")
 
 
 def parse_numeric_int(value: object, field: str) -> int:
-    """An int from a JSON integer or from a string of digits (Binance sends both for some fields)."""
-    if type(value) is int:
+    """An int from a JSON integer or from a string of digits (Binance sends both for some fields), 64-bit."""
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
         return value
-    if type(value) is str and value.isascii() and value.removeprefix("-").isdigit():
-        return int(value)
+    if type(value) is str and len(value) <= 20 and value.isascii() and value.removeprefix("-").isdigit():
+        number = int(value)
+        if INT_MIN <= number <= INT_MAX:
+            return number
     raise _invalid(value, field, "an integer, or a string of digits")
 
 
@@ -173,7 +218,7 @@ def parse_number_decimal(value: object, field: str) -> Decimal:
     `decode_json` gives such numbers as int or Decimal; a float (it has already lost digits) and a string
     are refused.
     """
-    if type(value) is int:
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
         return Decimal(value)
     if type(value) is Decimal and value.is_finite():
         return value
@@ -185,7 +230,7 @@ def parse_flex_decimal(value: object, field: str) -> Decimal:
     result = _finite_decimal(value)
     if result is not None:
         return result
-    if type(value) is int:
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
         return Decimal(value)
     if type(value) is Decimal and value.is_finite():
         return value
@@ -342,7 +387,7 @@ class FastDecoder:
         except _NoFastPath:  # a nested model has no fast path: neither has this one
             self._decode = _decline
         else:
-            self._decode = _msgspec().json.Decoder(list.__class_getitem__(row) | row, float_hook=Decimal).decode
+            self._decode = _msgspec().json.Decoder(list.__class_getitem__(row) | row, float_hook=_json_number).decode
         return self._decode
 
     def decode(self, content: bytes) -> tuple[bool, list[Any]] | None:
@@ -378,4 +423,13 @@ def _row_field(kind: FieldType) -> Any:  # noqa: ANN401  (a type expression for 
         return Literal["true", "false"]
     if kind == "id":
         return str | int
+    if kind is int:  # the 64-bit range, as `parse_int` (msgspec itself also takes unsigned 64-bit values)
+        return _msgspec_int64()
     return kind
+
+
+@cache
+def _msgspec_int64() -> Any:  # noqa: ANN401
+    from typing import Annotated
+
+    return Annotated[int, _msgspec().Meta(ge=INT_MIN, le=INT_MAX)]

@@ -22,7 +22,7 @@ import httpx
 
 from ._compat import url_with_query
 from ._constants import API_KEY_HEADER, DEFAULT_RECV_WINDOW, MAX_RECV_WINDOW
-from ._errors import RequestValidationError
+from ._errors import RequestValidationError, remember_secrets
 
 Clock = Callable[[], int]
 """Returns the current time in milliseconds since the epoch."""
@@ -72,7 +72,16 @@ class HmacSigner:
             secret = secret.encode("utf-8")
         if not secret:
             raise RequestValidationError("api_secret is empty")
+        if secret != secret.strip() or not secret.isascii() or any(byte < 0x21 or byte == 0x7F for byte in secret):
+            # A secret with a stray newline (from a file or a paste) signs every request wrongly (-1022).
+            raise RequestValidationError(
+                "api_secret must be printable ASCII without spaces (check for a stray newline or space)"
+            )
         self._secret = secret
+
+    def redactions(self) -> tuple[str, ...]:
+        """What must never appear in an error or a log: the secret."""
+        return (self._secret.decode("ascii"),)
 
     def sign(self, payload: bytes) -> bytes:
         return hmac.new(self._secret, payload, hashlib.sha256).hexdigest().encode("ascii")
@@ -119,6 +128,7 @@ class BinanceAuth(httpx.Auth):
     ) -> None:
         self._api_key = _check_api_key(api_key)
         self._signer = signer
+        remember_secrets(*self.redactions())
         self.recv_window = parse_recv_window(recv_window)
         self._clock = clock
         self.time_offset_ms = time_offset_ms
@@ -130,8 +140,13 @@ class BinanceAuth(httpx.Auth):
 
     @property
     def masked_api_key(self) -> str:
-        """The API key's first four characters, enough to tell keys apart (never the whole key)."""
+        """The API key as errors and responses show it (`abcd***`): put back on a request once it was sent."""
         return mask(self._api_key)
+
+    def redactions(self) -> tuple[str, ...]:
+        """The API key and the signer's secret: blanked wherever a server's text would show them."""
+        own: Callable[[], tuple[str, ...]] | None = getattr(self._signer, "redactions", None)
+        return (self._api_key, *(own() if own is not None else ()))
 
     def local_time_ms(self) -> int:
         """The local clock, without the offset."""

@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -161,14 +164,21 @@ class Account:
                 update_time: int = _row.update_time
 
                 if not (
-                    uni_mmr.is_finite()
-                    and account_equity.is_finite()
-                    and actual_equity.is_finite()
-                    and account_initial_margin.is_finite()
-                    and account_maint_margin.is_finite()
-                    and virtual_max_withdraw_amount.is_finite()
-                    and (total_available_balance is None or total_available_balance.is_finite())
-                    and (total_margin_open_loss is None or total_margin_open_loss.is_finite())
+                    PLAIN_AMOUNTS(
+                        "|".join(
+                            (
+                                _row.uni_mmr,
+                                _row.account_equity,
+                                _row.actual_equity,
+                                _row.account_initial_margin,
+                                _row.account_maint_margin,
+                                _row.virtual_max_withdraw_amount,
+                                _row.total_available_balance,
+                                _row.total_margin_open_loss,
+                            )
+                        )
+                    )
+                    is not None
                 ):
                     return None
                 _append(
@@ -254,14 +264,22 @@ class Account:
                         update_time: int = _raw_update_time
 
                         if (
-                            uni_mmr.is_finite()
-                            and account_equity.is_finite()
-                            and actual_equity.is_finite()
-                            and account_initial_margin.is_finite()
-                            and account_maint_margin.is_finite()
-                            and virtual_max_withdraw_amount.is_finite()
-                            and (total_available_balance is None or total_available_balance.is_finite())
-                            and (total_margin_open_loss is None or total_margin_open_loss.is_finite())
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_uni_mmr,
+                                        _raw_account_equity,
+                                        _raw_actual_equity,
+                                        _raw_account_initial_margin,
+                                        _raw_account_maint_margin,
+                                        _raw_virtual_max_withdraw_amount,
+                                        _raw_total_available_balance,
+                                        _raw_total_margin_open_loss,
+                                    )
+                                )
+                            )
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
                         ):
                             _model = _cls(
                                 uni_mmr,

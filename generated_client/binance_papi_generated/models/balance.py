@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     parse_decimal,
@@ -178,17 +181,26 @@ class Balance:
                 )
 
                 if not (
-                    total_wallet_balance.is_finite()
-                    and cross_margin_borrowed.is_finite()
-                    and cross_margin_free.is_finite()
-                    and cross_margin_interest.is_finite()
-                    and cross_margin_locked.is_finite()
-                    and um_wallet_balance.is_finite()
-                    and (um_unrealized_pnl is None or um_unrealized_pnl.is_finite())
-                    and cm_wallet_balance.is_finite()
-                    and (cm_unrealized_pnl is None or cm_unrealized_pnl.is_finite())
-                    and negative_balance.is_finite()
-                    and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
+                    PLAIN_AMOUNTS(
+                        "|".join(
+                            (
+                                _row.total_wallet_balance,
+                                _row.cross_margin_borrowed,
+                                _row.cross_margin_free,
+                                _row.cross_margin_interest,
+                                _row.cross_margin_locked,
+                                _row.um_wallet_balance,
+                                _row.um_unrealized_pnl,
+                                _row.cm_wallet_balance,
+                                _row.cm_unrealized_pnl,
+                                _row.negative_balance,
+                            )
+                        )
+                    )
+                    is not None
+                    and (
+                        isinstance(_row.cross_margin_asset, Unset) or PLAIN_AMOUNTS(_row.cross_margin_asset) is not None
+                    )
                 ):
                     return None
                 _append(
@@ -286,17 +298,28 @@ class Balance:
                         )
 
                         if (
-                            total_wallet_balance.is_finite()
-                            and cross_margin_borrowed.is_finite()
-                            and cross_margin_free.is_finite()
-                            and cross_margin_interest.is_finite()
-                            and cross_margin_locked.is_finite()
-                            and um_wallet_balance.is_finite()
-                            and (um_unrealized_pnl is None or um_unrealized_pnl.is_finite())
-                            and cm_wallet_balance.is_finite()
-                            and (cm_unrealized_pnl is None or cm_unrealized_pnl.is_finite())
-                            and negative_balance.is_finite()
-                            and (not isinstance(cross_margin_asset, Decimal) or cross_margin_asset.is_finite())
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_total_wallet_balance,
+                                        _raw_cross_margin_borrowed,
+                                        _raw_cross_margin_free,
+                                        _raw_cross_margin_interest,
+                                        _raw_cross_margin_locked,
+                                        _raw_um_wallet_balance,
+                                        _raw_um_unrealized_pnl,
+                                        _raw_cm_wallet_balance,
+                                        _raw_cm_unrealized_pnl,
+                                        _raw_negative_balance,
+                                    )
+                                )
+                            )
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
+                            and (
+                                isinstance(_raw_cross_margin_asset, Unset)
+                                or PLAIN_AMOUNTS(_raw_cross_margin_asset) is not None
+                            )
                         ):
                             _model = _cls(
                                 asset,

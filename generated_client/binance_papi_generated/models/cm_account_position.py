@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -187,17 +190,24 @@ class CmAccountPosition:
                 )
 
                 if not (
-                    position_amt.is_finite()
-                    and initial_margin.is_finite()
-                    and maint_margin.is_finite()
-                    and unrealized_profit.is_finite()
-                    and position_initial_margin.is_finite()
-                    and open_order_initial_margin.is_finite()
-                    and leverage.is_finite()
-                    and entry_price.is_finite()
-                    and max_qty.is_finite()
-                    and (not isinstance(break_even_price, Decimal) or break_even_price.is_finite())
-                    and (not isinstance(notional_value, Decimal) or notional_value.is_finite())
+                    PLAIN_AMOUNTS(
+                        "|".join(
+                            (
+                                _row.position_amt,
+                                _row.initial_margin,
+                                _row.maint_margin,
+                                _row.unrealized_profit,
+                                _row.position_initial_margin,
+                                _row.open_order_initial_margin,
+                                _row.leverage,
+                                _row.entry_price,
+                                _row.max_qty,
+                            )
+                        )
+                    )
+                    is not None
+                    and (isinstance(_row.break_even_price, Unset) or PLAIN_AMOUNTS(_row.break_even_price) is not None)
+                    and (isinstance(_row.notional_value, Unset) or PLAIN_AMOUNTS(_row.notional_value) is not None)
                 ):
                     return None
                 _append(
@@ -299,17 +309,30 @@ class CmAccountPosition:
                         )
 
                         if (
-                            position_amt.is_finite()
-                            and initial_margin.is_finite()
-                            and maint_margin.is_finite()
-                            and unrealized_profit.is_finite()
-                            and position_initial_margin.is_finite()
-                            and open_order_initial_margin.is_finite()
-                            and leverage.is_finite()
-                            and entry_price.is_finite()
-                            and max_qty.is_finite()
-                            and (not isinstance(break_even_price, Decimal) or break_even_price.is_finite())
-                            and (not isinstance(notional_value, Decimal) or notional_value.is_finite())
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_position_amt,
+                                        _raw_initial_margin,
+                                        _raw_maint_margin,
+                                        _raw_unrealized_profit,
+                                        _raw_position_initial_margin,
+                                        _raw_open_order_initial_margin,
+                                        _raw_leverage,
+                                        _raw_entry_price,
+                                        _raw_max_qty,
+                                    )
+                                )
+                            )
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
+                            and (
+                                isinstance(_raw_break_even_price, Unset)
+                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
+                            )
+                            and (
+                                isinstance(_raw_notional_value, Unset) or PLAIN_AMOUNTS(_raw_notional_value) is not None
+                            )
                         ):
                             _model = _cls(
                                 symbol,

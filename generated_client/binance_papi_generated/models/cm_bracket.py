@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     FastDecoder,
     parse_int,
     parse_number_decimal,
@@ -190,7 +192,9 @@ class CmBracket:
                         cum: Decimal = Decimal(_raw_cum)
 
                         if (
-                            type(qty_cap) is Decimal
+                            INT_MIN <= _raw_bracket <= INT_MAX
+                            and INT_MIN <= _raw_initial_leverage <= INT_MAX
+                            and type(qty_cap) is Decimal
                             and qty_cap.is_finite()
                             and type(qty_floor) is Decimal
                             and qty_floor.is_finite()

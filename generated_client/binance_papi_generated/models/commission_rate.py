@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     parse_decimal,
@@ -94,7 +95,7 @@ class CommissionRate:
                 maker_commission_rate: Decimal = Decimal(_row.maker_commission_rate)
                 taker_commission_rate: Decimal = Decimal(_row.taker_commission_rate)
 
-                if not (maker_commission_rate.is_finite() and taker_commission_rate.is_finite()):
+                if not (PLAIN_AMOUNTS("|".join((_row.maker_commission_rate, _row.taker_commission_rate))) is not None):
                     return None
                 _append(
                     _cls(
@@ -144,7 +145,10 @@ class CommissionRate:
                         maker_commission_rate: Decimal = Decimal(_raw_maker_commission_rate)
                         taker_commission_rate: Decimal = Decimal(_raw_taker_commission_rate)
 
-                        if maker_commission_rate.is_finite() and taker_commission_rate.is_finite():
+                        if (
+                            PLAIN_AMOUNTS("|".join((_raw_maker_commission_rate, _raw_taker_commission_rate)))
+                            is not None
+                        ):
                             _model = _cls(
                                 symbol,
                                 maker_commission_rate,

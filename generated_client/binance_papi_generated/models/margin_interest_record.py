@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -138,7 +141,7 @@ class MarginInterestRecord:
                 interest_rate: Decimal = Decimal(_row.interest_rate)
                 type_: MarginInterestType | str = _MEMBERS_MarginInterestType.get(_row.type_, _row.type_)
 
-                if not (principal.is_finite() and interest.is_finite() and interest_rate.is_finite()):
+                if not (PLAIN_AMOUNTS("|".join((_row.principal, _row.interest, _row.interest_rate))) is not None):
                     return None
                 _append(
                     _cls(
@@ -208,7 +211,11 @@ class MarginInterestRecord:
                         interest_rate: Decimal = Decimal(_raw_interest_rate)
                         type_: MarginInterestType | str = _MEMBERS_MarginInterestType.get(_raw_type_, _raw_type_)
 
-                        if principal.is_finite() and interest.is_finite() and interest_rate.is_finite():
+                        if (
+                            PLAIN_AMOUNTS("|".join((_raw_principal, _raw_interest, _raw_interest_rate))) is not None
+                            and INT_MIN <= _raw_tx_id <= INT_MAX
+                            and INT_MIN <= _raw_interest_accured_time <= INT_MAX
+                        ):
                             _model = _cls(
                                 tx_id,
                                 interest_accured_time,

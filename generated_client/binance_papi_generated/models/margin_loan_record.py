@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -115,7 +118,7 @@ class MarginLoanRecord:
                 timestamp: int = _row.timestamp
                 status: LoanStatus | str = _MEMBERS_LoanStatus.get(_row.status, _row.status)
 
-                if not (principal.is_finite()):
+                if not (PLAIN_AMOUNTS(_row.principal) is not None):
                     return None
                 _append(
                     _cls(
@@ -173,7 +176,11 @@ class MarginLoanRecord:
                         timestamp: int = _raw_timestamp
                         status: LoanStatus | str = _MEMBERS_LoanStatus.get(_raw_status, _raw_status)
 
-                        if principal.is_finite():
+                        if (
+                            PLAIN_AMOUNTS(_raw_principal) is not None
+                            and INT_MIN <= _raw_tx_id <= INT_MAX
+                            and INT_MIN <= _raw_timestamp <= INT_MAX
+                        ):
                             _model = _cls(
                                 tx_id,
                                 asset,

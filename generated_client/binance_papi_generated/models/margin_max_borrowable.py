@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     parse_flex_decimal,
@@ -87,7 +88,7 @@ class MarginMaxBorrowable:
                 amount: Decimal = Decimal(_row.amount)
                 borrow_limit: Decimal = Decimal(_row.borrow_limit)
 
-                if not (amount.is_finite() and borrow_limit.is_finite()):
+                if not (PLAIN_AMOUNTS("|".join((_row.amount, _row.borrow_limit))) is not None):
                     return None
                 _append(
                     _cls(
@@ -130,7 +131,7 @@ class MarginMaxBorrowable:
                         amount: Decimal = Decimal(_raw_amount)
                         borrow_limit: Decimal = Decimal(_raw_borrow_limit)
 
-                        if amount.is_finite() and borrow_limit.is_finite():
+                        if PLAIN_AMOUNTS("|".join((_raw_amount, _raw_borrow_limit))) is not None:
                             _model = _cls(
                                 amount,
                                 borrow_limit,

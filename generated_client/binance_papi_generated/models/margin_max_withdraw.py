@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     parse_decimal,
@@ -79,7 +80,7 @@ class MarginMaxWithdraw:
             for _row in rows:
                 amount: Decimal = Decimal(_row.amount)
 
-                if not (amount.is_finite()):
+                if not (PLAIN_AMOUNTS(_row.amount) is not None):
                     return None
                 _append(
                     _cls(
@@ -119,7 +120,7 @@ class MarginMaxWithdraw:
                     if type(_raw_amount) is str:
                         amount: Decimal = Decimal(_raw_amount)
 
-                        if amount.is_finite():
+                        if PLAIN_AMOUNTS(_raw_amount) is not None:
                             _model = _cls(
                                 amount,
                             )

@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -129,7 +132,7 @@ class MarginRepayRecord:
                 timestamp: int = _row.timestamp
                 tx_id: int = _row.tx_id
 
-                if not (amount.is_finite() and interest.is_finite() and principal.is_finite()):
+                if not (PLAIN_AMOUNTS("|".join((_row.amount, _row.interest, _row.principal))) is not None):
                     return None
                 _append(
                     _cls(
@@ -195,7 +198,11 @@ class MarginRepayRecord:
                         timestamp: int = _raw_timestamp
                         tx_id: int = _raw_tx_id
 
-                        if amount.is_finite() and interest.is_finite() and principal.is_finite():
+                        if (
+                            PLAIN_AMOUNTS("|".join((_raw_amount, _raw_interest, _raw_principal))) is not None
+                            and INT_MIN <= _raw_timestamp <= INT_MAX
+                            and INT_MIN <= _raw_tx_id <= INT_MAX
+                        ):
                             _model = _cls(
                                 amount,
                                 asset,

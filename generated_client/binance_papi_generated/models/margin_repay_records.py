@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     FastDecoder,
     NestedRows,
     parse_int,
@@ -141,15 +143,16 @@ class MarginRepayRecords:
                         )
                         total: int = _raw_total
 
-                        _model = _cls(
-                            rows,
-                            total,
-                        )
-                        _known = 2
-                        if len(_d) > _known:
-                            _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
-                        _append(_model)
-                        continue
+                        if INT_MIN <= _raw_total <= INT_MAX:
+                            _model = _cls(
+                                rows,
+                                total,
+                            )
+                            _known = 2
+                            if len(_d) > _known:
+                                _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
+                            _append(_model)
+                            continue
 
                 except (KeyError, InvalidOperation):
                     pass  # the checked path below says which field and why

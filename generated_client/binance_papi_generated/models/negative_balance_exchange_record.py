@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     FastDecoder,
     NestedRows,
     parse_int,
@@ -155,16 +157,17 @@ class NegativeBalanceExchangeRecord:
                             NegativeBalanceExchangeDetail, _raw_details, "NegativeBalanceExchangeRecord.details"
                         )
 
-                        _model = _cls(
-                            start_time,
-                            end_time,
-                            details,
-                        )
-                        _known = 3
-                        if len(_d) > _known:
-                            _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
-                        _append(_model)
-                        continue
+                        if INT_MIN <= _raw_start_time <= INT_MAX and INT_MIN <= _raw_end_time <= INT_MAX:
+                            _model = _cls(
+                                start_time,
+                                end_time,
+                                details,
+                            )
+                            _known = 3
+                            if len(_d) > _known:
+                                _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
+                            _append(_model)
+                            continue
 
                 except (KeyError, InvalidOperation):
                     pass  # the checked path below says which field and why

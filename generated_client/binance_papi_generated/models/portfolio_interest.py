@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     parse_decimal,
@@ -109,7 +112,7 @@ class PortfolioInterest:
                 interest_rate: Decimal = Decimal(_row.interest_rate)
                 principal: Decimal = Decimal(_row.principal)
 
-                if not (interest.is_finite() and interest_rate.is_finite() and principal.is_finite()):
+                if not (PLAIN_AMOUNTS("|".join((_row.interest, _row.interest_rate, _row.principal))) is not None):
                     return None
                 _append(
                     _cls(
@@ -167,7 +170,10 @@ class PortfolioInterest:
                         interest_rate: Decimal = Decimal(_raw_interest_rate)
                         principal: Decimal = Decimal(_raw_principal)
 
-                        if interest.is_finite() and interest_rate.is_finite() and principal.is_finite():
+                        if (
+                            PLAIN_AMOUNTS("|".join((_raw_interest, _raw_interest_rate, _raw_principal))) is not None
+                            and INT_MIN <= _raw_interest_accured_time <= INT_MAX
+                        ):
                             _model = _cls(
                                 asset,
                                 interest,

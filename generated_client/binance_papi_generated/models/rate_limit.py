@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     FastDecoder,
     open_enum_members,
     parse_int,
@@ -163,17 +165,18 @@ class RateLimit:
                         interval_num: int = _raw_interval_num
                         limit: int = _raw_limit
 
-                        _model = _cls(
-                            rate_limit_type,
-                            interval,
-                            interval_num,
-                            limit,
-                        )
-                        _known = 4
-                        if len(_d) > _known:
-                            _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
-                        _append(_model)
-                        continue
+                        if INT_MIN <= _raw_interval_num <= INT_MAX and INT_MIN <= _raw_limit <= INT_MAX:
+                            _model = _cls(
+                                rate_limit_type,
+                                interval,
+                                interval_num,
+                                limit,
+                            )
+                            _known = 4
+                            if len(_d) > _known:
+                                _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
+                            _append(_model)
+                            continue
 
                 except (KeyError, InvalidOperation):
                     pass  # the checked path below says which field and why

@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     parse_decimal,
@@ -132,12 +135,19 @@ class UmAccountAsset:
                 update_time: int = _row.update_time
 
                 if not (
-                    cross_wallet_balance.is_finite()
-                    and cross_un_pnl.is_finite()
-                    and maint_margin.is_finite()
-                    and initial_margin.is_finite()
-                    and position_initial_margin.is_finite()
-                    and open_order_initial_margin.is_finite()
+                    PLAIN_AMOUNTS(
+                        "|".join(
+                            (
+                                _row.cross_wallet_balance,
+                                _row.cross_un_pnl,
+                                _row.maint_margin,
+                                _row.initial_margin,
+                                _row.position_initial_margin,
+                                _row.open_order_initial_margin,
+                            )
+                        )
+                    )
+                    is not None
                 ):
                     return None
                 _append(
@@ -209,12 +219,20 @@ class UmAccountAsset:
                         update_time: int = _raw_update_time
 
                         if (
-                            cross_wallet_balance.is_finite()
-                            and cross_un_pnl.is_finite()
-                            and maint_margin.is_finite()
-                            and initial_margin.is_finite()
-                            and position_initial_margin.is_finite()
-                            and open_order_initial_margin.is_finite()
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_cross_wallet_balance,
+                                        _raw_cross_un_pnl,
+                                        _raw_maint_margin,
+                                        _raw_initial_margin,
+                                        _raw_position_initial_margin,
+                                        _raw_open_order_initial_margin,
+                                    )
+                                )
+                            )
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
                         ):
                             _model = _cls(
                                 asset,

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     FastDecoder,
     parse_bool,
     parse_int,
@@ -196,21 +198,26 @@ class UmAccountConfig:
                         multi_assets_margin: bool = _raw_multi_assets_margin
                         trade_group_id: int = _raw_trade_group_id
 
-                        _model = _cls(
-                            fee_tier,
-                            can_trade,
-                            can_deposit,
-                            can_withdraw,
-                            dual_side_position,
-                            update_time,
-                            multi_assets_margin,
-                            trade_group_id,
-                        )
-                        _known = 8
-                        if len(_d) > _known:
-                            _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
-                        _append(_model)
-                        continue
+                        if (
+                            INT_MIN <= _raw_fee_tier <= INT_MAX
+                            and INT_MIN <= _raw_update_time <= INT_MAX
+                            and INT_MIN <= _raw_trade_group_id <= INT_MAX
+                        ):
+                            _model = _cls(
+                                fee_tier,
+                                can_trade,
+                                can_deposit,
+                                can_withdraw,
+                                dual_side_position,
+                                update_time,
+                                multi_assets_margin,
+                                trade_group_id,
+                            )
+                            _known = 8
+                            if len(_d) > _known:
+                                _model.additional_properties = {k: v for k, v in _d.items() if k not in _KNOWN_KEYS}
+                            _append(_model)
+                            continue
 
                 except (KeyError, InvalidOperation):
                     pass  # the checked path below says which field and why

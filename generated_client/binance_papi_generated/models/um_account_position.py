@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -199,19 +202,26 @@ class UmAccountPosition:
                 notional: Decimal | Unset = UNSET if isinstance(_row.notional, Unset) else Decimal(_row.notional)
 
                 if not (
-                    initial_margin.is_finite()
-                    and maint_margin.is_finite()
-                    and unrealized_profit.is_finite()
-                    and position_initial_margin.is_finite()
-                    and open_order_initial_margin.is_finite()
-                    and leverage.is_finite()
-                    and entry_price.is_finite()
-                    and max_notional.is_finite()
-                    and bid_notional.is_finite()
-                    and ask_notional.is_finite()
-                    and position_amt.is_finite()
-                    and (not isinstance(break_even_price, Decimal) or break_even_price.is_finite())
-                    and (not isinstance(notional, Decimal) or notional.is_finite())
+                    PLAIN_AMOUNTS(
+                        "|".join(
+                            (
+                                _row.initial_margin,
+                                _row.maint_margin,
+                                _row.unrealized_profit,
+                                _row.position_initial_margin,
+                                _row.open_order_initial_margin,
+                                _row.leverage,
+                                _row.entry_price,
+                                _row.max_notional,
+                                _row.bid_notional,
+                                _row.ask_notional,
+                                _row.position_amt,
+                            )
+                        )
+                    )
+                    is not None
+                    and (isinstance(_row.break_even_price, Unset) or PLAIN_AMOUNTS(_row.break_even_price) is not None)
+                    and (isinstance(_row.notional, Unset) or PLAIN_AMOUNTS(_row.notional) is not None)
                 ):
                     return None
                 _append(
@@ -321,19 +331,30 @@ class UmAccountPosition:
                         )
 
                         if (
-                            initial_margin.is_finite()
-                            and maint_margin.is_finite()
-                            and unrealized_profit.is_finite()
-                            and position_initial_margin.is_finite()
-                            and open_order_initial_margin.is_finite()
-                            and leverage.is_finite()
-                            and entry_price.is_finite()
-                            and max_notional.is_finite()
-                            and bid_notional.is_finite()
-                            and ask_notional.is_finite()
-                            and position_amt.is_finite()
-                            and (not isinstance(break_even_price, Decimal) or break_even_price.is_finite())
-                            and (not isinstance(notional, Decimal) or notional.is_finite())
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_initial_margin,
+                                        _raw_maint_margin,
+                                        _raw_unrealized_profit,
+                                        _raw_position_initial_margin,
+                                        _raw_open_order_initial_margin,
+                                        _raw_leverage,
+                                        _raw_entry_price,
+                                        _raw_max_notional,
+                                        _raw_bid_notional,
+                                        _raw_ask_notional,
+                                        _raw_position_amt,
+                                    )
+                                )
+                            )
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
+                            and (
+                                isinstance(_raw_break_even_price, Unset)
+                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
+                            )
+                            and (isinstance(_raw_notional, Unset) or PLAIN_AMOUNTS(_raw_notional) is not None)
                         ):
                             _model = _cls(
                                 symbol,

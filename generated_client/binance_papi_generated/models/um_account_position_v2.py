@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -137,11 +140,18 @@ class UmAccountPositionV2:
                 notional: Decimal = Decimal(_row.notional)
 
                 if not (
-                    initial_margin.is_finite()
-                    and maint_margin.is_finite()
-                    and unrealized_profit.is_finite()
-                    and position_amt.is_finite()
-                    and notional.is_finite()
+                    PLAIN_AMOUNTS(
+                        "|".join(
+                            (
+                                _row.initial_margin,
+                                _row.maint_margin,
+                                _row.unrealized_profit,
+                                _row.position_amt,
+                                _row.notional,
+                            )
+                        )
+                    )
+                    is not None
                 ):
                     return None
                 _append(
@@ -215,11 +225,19 @@ class UmAccountPositionV2:
                         notional: Decimal = Decimal(_raw_notional)
 
                         if (
-                            initial_margin.is_finite()
-                            and maint_margin.is_finite()
-                            and unrealized_profit.is_finite()
-                            and position_amt.is_finite()
-                            and notional.is_finite()
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_initial_margin,
+                                        _raw_maint_margin,
+                                        _raw_unrealized_profit,
+                                        _raw_position_amt,
+                                        _raw_notional,
+                                    )
+                                )
+                            )
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
                         ):
                             _model = _cls(
                                 symbol,

@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     FastDecoder,
     parse_int,
     parse_number_decimal,
@@ -192,7 +194,9 @@ class UmBracket:
                         cum: Decimal = Decimal(_raw_cum)
 
                         if (
-                            type(notional_cap) is Decimal
+                            INT_MIN <= _raw_bracket <= INT_MAX
+                            and INT_MIN <= _raw_initial_leverage <= INT_MAX
+                            and type(notional_cap) is Decimal
                             and notional_cap.is_finite()
                             and type(notional_floor) is Decimal
                             and notional_floor.is_finite()

@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -139,7 +142,7 @@ class UmIncome:
                 tran_id: str = _row.tran_id if type(_row.tran_id) is str else str(_row.tran_id)
                 trade_id: str | None = _row.trade_id or None
 
-                if not (income.is_finite()):
+                if not (PLAIN_AMOUNTS(_row.income) is not None):
                     return None
                 _append(
                     _cls(
@@ -209,7 +212,7 @@ class UmIncome:
                         tran_id: str = _raw_tran_id if type(_raw_tran_id) is str else str(_raw_tran_id)
                         trade_id: str | None = _raw_trade_id or None
 
-                        if income.is_finite():
+                        if PLAIN_AMOUNTS(_raw_income) is not None and INT_MIN <= _raw_time <= INT_MAX:
                             _model = _cls(
                                 symbol,
                                 income_type,

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    PLAIN_AMOUNTS,
     FastDecoder,
     NestedRows,
     format_decimal,
@@ -105,7 +106,7 @@ class UmLeverageBracket:
                     return None
                 brackets = _nested_brackets
 
-                if not (notional_coef.is_finite()):
+                if not (PLAIN_AMOUNTS(_row.notional_coef) is not None):
                     return None
                 _append(
                     _cls(
@@ -155,7 +156,7 @@ class UmLeverageBracket:
                             UmBracket, _raw_brackets, "UmLeverageBracket.brackets"
                         )
 
-                        if notional_coef.is_finite():
+                        if PLAIN_AMOUNTS(_raw_notional_coef) is not None:
                             _model = _cls(
                                 symbol,
                                 notional_coef,

@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -171,15 +174,22 @@ class UmPositionRisk:
                 )
 
                 if not (
-                    position_amt.is_finite()
-                    and entry_price.is_finite()
-                    and mark_price.is_finite()
-                    and un_realized_profit.is_finite()
-                    and liquidation_price.is_finite()
-                    and leverage.is_finite()
-                    and max_notional_value.is_finite()
-                    and notional.is_finite()
-                    and (not isinstance(break_even_price, Decimal) or break_even_price.is_finite())
+                    PLAIN_AMOUNTS(
+                        "|".join(
+                            (
+                                _row.position_amt,
+                                _row.entry_price,
+                                _row.mark_price,
+                                _row.un_realized_profit,
+                                _row.liquidation_price,
+                                _row.leverage,
+                                _row.max_notional_value,
+                                _row.notional,
+                            )
+                        )
+                    )
+                    is not None
+                    and (isinstance(_row.break_even_price, Unset) or PLAIN_AMOUNTS(_row.break_even_price) is not None)
                 ):
                     return None
                 _append(
@@ -271,15 +281,26 @@ class UmPositionRisk:
                         )
 
                         if (
-                            position_amt.is_finite()
-                            and entry_price.is_finite()
-                            and mark_price.is_finite()
-                            and un_realized_profit.is_finite()
-                            and liquidation_price.is_finite()
-                            and leverage.is_finite()
-                            and max_notional_value.is_finite()
-                            and notional.is_finite()
-                            and (not isinstance(break_even_price, Decimal) or break_even_price.is_finite())
+                            PLAIN_AMOUNTS(
+                                "|".join(
+                                    (
+                                        _raw_position_amt,
+                                        _raw_entry_price,
+                                        _raw_mark_price,
+                                        _raw_un_realized_profit,
+                                        _raw_liquidation_price,
+                                        _raw_leverage,
+                                        _raw_max_notional_value,
+                                        _raw_notional,
+                                    )
+                                )
+                            )
+                            is not None
+                            and INT_MIN <= _raw_update_time <= INT_MAX
+                            and (
+                                isinstance(_raw_break_even_price, Unset)
+                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
+                            )
                         ):
                             _model = _cls(
                                 symbol,

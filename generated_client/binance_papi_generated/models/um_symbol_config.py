@@ -11,6 +11,9 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     format_decimal,
     open_enum_members,
@@ -116,7 +119,7 @@ class UmSymbolConfig:
                 leverage: int = _row.leverage
                 max_notional_value: Decimal = Decimal(_row.max_notional_value)
 
-                if not (max_notional_value.is_finite()):
+                if not (PLAIN_AMOUNTS(_row.max_notional_value) is not None):
                     return None
                 _append(
                     _cls(
@@ -174,7 +177,7 @@ class UmSymbolConfig:
                         leverage: int = _raw_leverage
                         max_notional_value: Decimal = Decimal(_raw_max_notional_value)
 
-                        if max_notional_value.is_finite():
+                        if PLAIN_AMOUNTS(_raw_max_notional_value) is not None and INT_MIN <= _raw_leverage <= INT_MAX:
                             _model = _cls(
                                 symbol,
                                 margin_type,

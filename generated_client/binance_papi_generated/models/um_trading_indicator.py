@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    INT_MAX,
+    INT_MIN,
     FastDecoder,
     open_enum_members,
     parse_bool,
@@ -182,7 +184,8 @@ class UmTradingIndicator:
                         trigger_value: Decimal = Decimal(_raw_trigger_value)
 
                         if (
-                            type(value) is Decimal
+                            INT_MIN <= _raw_planned_recover_time <= INT_MAX
+                            and type(value) is Decimal
                             and value.is_finite()
                             and type(trigger_value) is Decimal
                             and trigger_value.is_finite()

@@ -6,7 +6,7 @@ from typing import Any, overload
 import httpx
 
 from binance_papi._errors import InvalidResponseError, UnexpectedStatus
-from binance_papi._parsing import decode_json
+from binance_papi._parsing import check_shape, decode_json
 from binance_papi._validation import RequestRules
 
 from ...client import Client
@@ -88,12 +88,20 @@ def _parse_response(*, client: Client, response: httpx.Response) -> Balance | li
     raise UnexpectedStatus(response.status_code, response.content)
 
 
-def _build_response(*, client: Client, response: httpx.Response) -> Response[Balance | list[Balance]]:
+def _build_response(
+    *, client: Client, response: httpx.Response, many: bool | None = None
+) -> Response[Balance | list[Balance]]:
+    """The response; `many`: whether the request asked for an array (True) or one object (False), if known."""
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=check_shape(
+            _parse_response(client=client, response=response),
+            many,
+            "GET /papi/v1/balance",
+            response,
+        ),
     )
 
 
@@ -152,7 +160,7 @@ def sync_detailed(
         **kwargs,
     )
 
-    return _build_response(client=client, response=response)
+    return _build_response(client=client, response=response, many=isinstance(asset, Unset))
 
 
 @overload
@@ -261,7 +269,7 @@ async def asyncio_detailed(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    return _build_response(client=client, response=response)
+    return _build_response(client=client, response=response, many=isinstance(asset, Unset))
 
 
 @overload

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 
 from binance_papi._errors import InvalidResponseError, UnexpectedStatus
-from binance_papi._parsing import decode_json
+from binance_papi._parsing import check_shape, decode_json
 from binance_papi._validation import RequestRules
 
 from ...client import Client
@@ -71,12 +71,18 @@ def _parse_response(*, client: Client, response: httpx.Response) -> UmAccountV2:
     raise UnexpectedStatus(response.status_code, response.content)
 
 
-def _build_response(*, client: Client, response: httpx.Response) -> Response[UmAccountV2]:
+def _build_response(*, client: Client, response: httpx.Response, many: bool | None = None) -> Response[UmAccountV2]:
+    """The response; `many`: whether the request asked for an array (True) or one object (False), if known."""
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=check_shape(
+            _parse_response(client=client, response=response),
+            many,
+            "GET /papi/v2/um/account",
+            response,
+        ),
     )
 
 

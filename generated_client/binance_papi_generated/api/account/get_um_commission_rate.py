@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 
 from binance_papi._errors import InvalidResponseError, UnexpectedStatus
-from binance_papi._parsing import decode_json
+from binance_papi._parsing import check_shape, decode_json
 from binance_papi._validation import RequestRules
 
 from ...client import Client
@@ -74,12 +74,18 @@ def _parse_response(*, client: Client, response: httpx.Response) -> CommissionRa
     raise UnexpectedStatus(response.status_code, response.content)
 
 
-def _build_response(*, client: Client, response: httpx.Response) -> Response[CommissionRate]:
+def _build_response(*, client: Client, response: httpx.Response, many: bool | None = None) -> Response[CommissionRate]:
+    """The response; `many`: whether the request asked for an array (True) or one object (False), if known."""
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=check_shape(
+            _parse_response(client=client, response=response),
+            many,
+            "GET /papi/v1/um/commissionRate",
+            response,
+        ),
     )
 
 
