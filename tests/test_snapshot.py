@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -126,3 +127,17 @@ async def test_every_failed_part_is_named_async(simulator: SimulatorHandle) -> N
     assert list(caught.value.errors) == list(PARTS)  # in the order of the parts
     assert all(isinstance(e, ServerError) for e in caught.value.errors.values())
     assert "also failed: account, um_account, cm_account, um_positions, cm_positions" in str(caught.value)
+
+
+def test_snapshot_error_survives_pickling(simulator: SimulatorHandle) -> None:
+    simulator.simulator.fail_next("500", 1)
+    with (
+        signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url, retry=RetryPolicy.disabled()) as c,
+        pytest.raises(SnapshotError) as caught,
+    ):
+        c.account_snapshot()
+    copy = pickle.loads(pickle.dumps(caught.value))  # noqa: S301  (our own object)
+    assert type(copy) is SnapshotError
+    assert str(copy) == str(caught.value)
+    assert copy.part == caught.value.part
+    assert type(copy.error) is type(caught.value.error)
