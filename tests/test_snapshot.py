@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -98,6 +99,24 @@ async def test_parts_are_sent_together(simulator: SimulatorHandle, client: PapiC
     arrivals = [r.time_ms for r in simulator.simulator.requests if r.path in PART_PATHS]
     assert len(arrivals) == len(PARTS)
     assert max(arrivals) - min(arrivals) < 400  # all six arrived before the first answer left
+
+
+def _snapshot_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name.startswith("papi-snapshot")}
+
+
+def test_the_snapshot_threads_are_kept_and_close_ends_them(simulator: SimulatorHandle) -> None:
+    before = _snapshot_threads()
+    client = signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url)
+    first = client.account_snapshot()
+    threads = _snapshot_threads() - before
+    second = client.account_snapshot()
+    assert 0 < len(threads) <= len(PARTS)
+    assert _snapshot_threads() - before == threads  # the second snapshot ran on the same threads
+    assert second.assets == first.assets
+    client.close()
+    assert not any(thread.is_alive() for thread in threads)
+    assert _snapshot_threads() <= before
 
 
 def test_a_failed_part_fails_the_whole_snapshot(simulator: SimulatorHandle) -> None:
