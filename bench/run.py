@@ -1,6 +1,6 @@
 """The benchmark: our client against hand-written floors, side by side, interleaved in rounds.
 
-    python -m bench.run            full run (about a minute); exits 1 when a target is missed
+    python -m bench.run            full run (a few minutes); exits 1 when a target is missed
     python -m bench.run --quick    a few seconds: proves every scenario runs; targets reported, not enforced
 
 Processes: three simulators (`python -m binance_papi.simulator --large-assets 5`, `--large-assets 1000`

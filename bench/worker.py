@@ -28,9 +28,9 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, ExitStack
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import httpx
@@ -45,6 +45,7 @@ from ._cases import CASES, SIMULATORS, SNAPSHOT_MODES, SNAPSHOT_ROUND_TRIP, SNAP
 from ._floor import API_KEY_HEADER, FloorClient, check, signed_path
 
 AsyncCall = Callable[[], Coroutine[Any, Any, object]]
+C = TypeVar("C")
 SNAPSHOT_CLIENTS = {"": {FAULT_HEADER: SNAPSHOT_ROUND_TRIP}, "_0ms": {}}
 """Scenario 8's clients: variant suffix -> extra headers (with the simulated round trip, without)."""
 
@@ -216,20 +217,25 @@ def _order(variants: list[str], index: int) -> list[str]:
     return variants if index % 2 == 0 else variants[::-1]
 
 
+def _blocks(calls: dict[str, C], command: dict[str, Any]) -> Iterator[tuple[str, C]]:
+    """After a garbage collection, `blocks` blocks per variant, interleaved: (variant, its call) per block."""
+    gc.collect()
+    for index in range(command["blocks"]):
+        for variant in _order(list(calls), index):
+            yield variant, calls[variant]
+
+
 def run_sync(calls: dict[str, Callable[[], object]], command: dict[str, Any], timings: Timings) -> None:
     """`blocks` blocks per variant, interleaved; each block is `block_calls` sequential calls, timed as one."""
     for call in calls.values():
         for _ in range(command["warmup"]):
             call()
-    gc.collect()
     block_calls = command["block_calls"]
-    for index in range(command["blocks"]):
-        for variant in _order(list(calls), index):
-            call = calls[variant]
-            started = timings.start()
-            for _ in range(block_calls):
-                call()
-            timings.stop(variant, started)
+    for variant, call in _blocks(calls, command):
+        started = timings.start()
+        for _ in range(block_calls):
+            call()
+        timings.stop(variant, started)
 
 
 async def run_async_blocks(calls: dict[str, AsyncCall], command: dict[str, Any], timings: Timings) -> None:
@@ -237,15 +243,12 @@ async def run_async_blocks(calls: dict[str, AsyncCall], command: dict[str, Any],
     for call in calls.values():
         for _ in range(command["warmup"]):
             await call()
-    gc.collect()
     block_calls = command["block_calls"]
-    for index in range(command["blocks"]):
-        for variant in _order(list(calls), index):
-            call = calls[variant]
-            started = timings.start()
-            for _ in range(block_calls):
-                await call()
-            timings.stop(variant, started)
+    for variant, call in _blocks(calls, command):
+        started = timings.start()
+        for _ in range(block_calls):
+            await call()
+        timings.stop(variant, started)
 
 
 async def _lanes(call: AsyncCall, calls: int, concurrency: int) -> None:
