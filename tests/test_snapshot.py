@@ -63,6 +63,21 @@ def check_against_the_parts(snapshot: AccountSnapshot, client: PapiClient) -> No
     assert snapshot.weight == sum(OPERATIONS[method].weight for method in PARTS.values()) == 56
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_used_weight_after_a_snapshot_counts_every_part(simulator: SimulatorHandle, asynchronous: bool) -> None:
+    # The parts' answers are read in any order: the used weight is the highest of them, not the last one read.
+    for _ in range(20):
+        simulator.simulator.reset()
+        if asynchronous:
+            async with async_signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url) as aclient:
+                snapshot = await aclient.account_snapshot()
+                assert aclient.used_weight == snapshot.weight == 56
+        else:
+            with signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url) as client:
+                assert client.account_snapshot().weight == client.used_weight == 56
+
+
 def test_sync_snapshot_matches_its_parts(simulator: SimulatorHandle, client: PapiClient) -> None:
     snapshot = client.account_snapshot()
     assert client.used_weight == snapshot.weight  # a fresh simulator window: exactly the six parts

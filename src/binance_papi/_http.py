@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from typing import Any
 
@@ -60,11 +61,15 @@ DEFAULT_BAN_SECONDS = 120.0
 class ResponseInfo:
     """What responses said about the IP's limits; shared by a client's sync and async sides."""
 
-    __slots__ = ("blocked_by", "blocked_until", "used_weight")
+    __slots__ = ("blocked_by", "blocked_until", "lock", "used_weight", "weight_date")
 
     def __init__(self) -> None:
         self.used_weight: int | None = None
         """X-MBX-USED-WEIGHT-1M of the latest response: the IP's used request weight this minute."""
+        self.weight_date: str | None = None
+        """The Date header of that response. Responses read concurrently (a snapshot's parts) are recorded in
+        any order: within one server second (so one weight window), the highest weight is the latest."""
+        self.lock = threading.Lock()
         self.blocked_until = 0.0
         """time.monotonic() before which nothing is sent: a 418 ban, or a 429's Retry-After not waited out."""
         self.blocked_by: RateLimitError | IPBannedError | None = None
@@ -87,7 +92,10 @@ class _Shared:
     def _record(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
         weight = response.headers.get(USED_WEIGHT_HEADER)
         if weight is not None and weight.isdigit():
-            self.info.used_weight = int(weight)
+            used, date, info = int(weight), response.headers.get("Date"), self.info
+            with info.lock:
+                if date is None or date != info.weight_date or info.used_weight is None or used > info.used_weight:
+                    info.used_weight, info.weight_date = used, date
         if logger.isEnabledFor(logging.DEBUG):
             # Method and path only: the query string carries the signature.
             logger.debug(
