@@ -49,7 +49,7 @@ typecheck: $(STAMP)
 test: lint typecheck check-generated bench-quick
 	$(BIN)/pytest
 
-## Client vs hand-written floors, side by side (about a minute); exits 1 if a target is missed.
+## Client vs hand-written floors, side by side (a few minutes); exits 1 if a target is missed.
 ## Results: bench/results/latest.json. The table in README.md comes from a full run.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -48,3 +48,12 @@ CASES = {
     "large_nested": Case("positions", "get_um_account", large=True),
 }
 """Scenario key (as in `_report.SCENARIOS`) -> what it calls."""
+
+SNAPSHOT_SIMULATOR = "5"
+"""Scenario 8 (`account_snapshot()` against one `get_balance()`, demo account) runs on this simulator."""
+SNAPSHOT_ROUND_TRIP = "slow:0.02"
+"""Scenario 8's simulated round trip: every request of both variants carries `X-Sim-Fault: slow:0.02`, so the
+simulator answers it 20 ms after it arrives (and checks it). Loopback has no round trip: without one, the
+scenario would compare the CPU of six calls with one (reported too, as "no round trip"), not round trips."""
+SNAPSHOT_MODES = ("sync", "async")
+"""Scenario keys `snapshot_sync` and `snapshot_async`."""

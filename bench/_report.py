@@ -114,6 +114,20 @@ SCENARIOS = (
             ("large_nested", "7 obj. of arrays, 300 pos.", "get_um_account", Target("floor", "max", 1.6), "{:.0f}"),
         )
     ),
+    *(
+        Scenario(
+            f"snapshot_{mode}",
+            f"8 snapshot, {mode}, 20 ms RTT",
+            "us/call",
+            {
+                "balance": f"one {call}client.get_balance(), same client",
+                "ours": f"ours: {call}client.account_snapshot()",
+            },
+            (Target("balance", "max", 1.5),),
+            "{:.0f}",
+        )
+        for mode, call in (("sync", ""), ("async", "await "))
+    ),
 )
 
 
@@ -121,6 +135,8 @@ NOTE_FORMATS = {
     "simulator CPU share": "{:.0%}",
     "client CPU per call": "{:.0f} us",
     "VmHWM / ru_maxrss": "{:.0%}",
+    "no round trip": "{:.0f} us",
+    "no round trip, ours / balance": "{:.2f}x",
 }
 """How each note (an extra measurement, not a target) is printed."""
 

@@ -1,6 +1,6 @@
 """The benchmark: our client against hand-written floors, side by side, interleaved in rounds.
 
-    python -m bench.run            full run (about a minute); exits 1 when a target is missed
+    python -m bench.run            full run (a few minutes); exits 1 when a target is missed
     python -m bench.run --quick    a few seconds: proves every scenario runs; targets reported, not enforced
 
 Processes: three simulators (`python -m binance_papi.simulator --large-assets 5`, `--large-assets 1000`
@@ -13,7 +13,9 @@ Each round runs every scenario once. Within it, variants alternate at a fine gra
 10 calls a block, 3 for large bodies; async: batch by batch; imports and memory: process by process), and
 the order flips every time, so drift or a burst of load on the machine hits all variants alike. A round's
 sample is the median block or batch; the table gives the median over rounds, and ours / floor of those
-medians (scenario 4b: ours - balance-only, in ms).
+medians (scenario 4b: ours - balance-only, in ms). Scenario 8 times `account_snapshot()` against one
+`get_balance()` on the same client (sync and async; blocks of 3 sequential calls), with a simulated round trip
+(`_cases.SNAPSHOT_ROUND_TRIP`) and, as notes, without one.
 Results go to bench/results/latest.json (git-ignored), with every sample.
 """
 
@@ -33,7 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ._cases import CASES, SIMULATORS
+from ._cases import CASES, SIMULATORS, SNAPSHOT_MODES, SNAPSHOT_ROUND_TRIP
 from ._procs import PYTHON, ROOT, MachineLoad, Pinning, Simulator, Worker, measured_run, timed_run
 from ._report import Results, passed, table
 from ._runtime import ensure as runtime_python
@@ -73,6 +75,8 @@ class Config:
     """httpx's default async transport is an order of magnitude slower: fewer calls keep its batch short."""
     imports_per_round: int
     family_imports_per_round: int
+    snapshot_blocks: int
+    snapshot_block_calls: int
     memory_calls: int
     memory_every: int
     """Measure memory every this many rounds (it hardly varies; each sample costs two processes)."""
@@ -90,6 +94,8 @@ FULL = Config(
     async_httpx_calls=100,
     imports_per_round=1,
     family_imports_per_round=3,
+    snapshot_blocks=6,
+    snapshot_block_calls=3,
     memory_calls=500,
     memory_every=4,
     warmup=3,
@@ -105,6 +111,8 @@ QUICK = Config(
     async_httpx_calls=64,
     imports_per_round=1,
     family_imports_per_round=1,
+    snapshot_blocks=2,
+    snapshot_block_calls=1,
     memory_calls=50,
     memory_every=2,
     warmup=1,
@@ -178,6 +186,34 @@ class Bench:
             self.results.add("async_32", variant, statistics.median(calls[variant] / wall for wall in walls))
         self._note_simulator("async_32", answer)
 
+    def snapshot(self, mode: str, round_index: int) -> None:
+        """Scenario 8: `account_snapshot()` and one `get_balance()` on the same client, block by block.
+
+        With the simulated round trip (`_cases.SNAPSHOT_ROUND_TRIP`), the samples; without it, notes.
+        """
+        scenario = f"snapshot_{mode}"
+        command = {
+            "op": "snapshot",
+            "mode": mode,
+            "variants": list(_ordered(("balance", "ours", "balance_0ms", "ours_0ms"), round_index)),
+            "blocks": self.config.snapshot_blocks,
+            "block_calls": self.config.snapshot_block_calls,
+            "warmup": self.config.warmup,
+        }
+        answer = self.worker.ask(command)
+        per_call = {
+            variant: statistics.median(walls) / self.config.snapshot_block_calls * 1e6
+            for variant, walls in answer["wall"].items()
+        }
+        for variant in ("balance", "ours"):
+            self.results.add(scenario, variant, per_call[variant])
+            self.results.note(scenario, "no round trip", variant, per_call[f"{variant}_0ms"])
+            cpu = statistics.median(answer["cpu"][variant]) / self.config.snapshot_block_calls * 1e6
+            self.results.note(scenario, "client CPU per call", variant, cpu)
+        ratio = per_call["ours_0ms"] / per_call["balance_0ms"]
+        self.results.note(scenario, "no round trip, ours / balance", "ratio", ratio)
+        self._note_simulator(scenario, answer)
+
     def imports(self, round_index: int) -> None:
         """Cold starts: `python -c CODE` from spawn to exit, ours and httpx alternating, in the runtime venv."""
         for _ in range(self.config.imports_per_round):
@@ -222,6 +258,8 @@ class Bench:
             for scenario in CASES:
                 self.sync(scenario, index)
             self.asynchronous(index)
+            for mode in _ordered(SNAPSHOT_MODES, index):
+                self.snapshot(mode, index)
             self.imports(index)
             self.family_imports(index)
             if index % config.memory_every == 0:
@@ -344,6 +382,7 @@ def _main(args: argparse.Namespace) -> int:
             "family_import_code": FAMILY_CODE,
             "import_python": str(import_python),
             "balance_only": str(balance_only),
+            "snapshot_round_trip": f"X-Sim-Fault: {SNAPSHOT_ROUND_TRIP}",
         },
         "scenarios": evaluated,
     }

@@ -7,11 +7,17 @@ and answers `{"ready": true, "credentials": {...}}`. Then:
 
     {"op": "sync", "case": "sync_5", "variants": ["floor", "ours"], "blocks": B, "block_calls": K, "warmup": W}
     {"op": "async", "variants": [...], "batches": B, "calls": {"ours": N, ...}, "concurrency": 32, "warmup": W}
+    {"op": "snapshot", "mode": "sync", "variants": ["balance", "ours", ...], "blocks": B, "block_calls": K,
+     "warmup": W}
     {"op": "quit"}
 
 and answers `{"wall": {variant: [seconds per block or batch]}, "cpu": {...}, "simulator_cpu_share": {...}}`
 (or `{"error": "..."}`). Variants alternate block by block, so a burst of load elsewhere on the machine
 hits them alike. Every client stays open between commands, as in an application.
+
+Scenario 8 (`snapshot`, mode "sync" or "async"): "ours" is `client.account_snapshot()`, "balance" one
+`client.get_balance()` on the same client, both with the simulated round trip of `_cases.SNAPSHOT_ROUND_TRIP`;
+"ours_0ms" and "balance_0ms" the same on a client without it. Async blocks are sequential awaits.
 """
 
 from __future__ import annotations
@@ -22,23 +28,26 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, ExitStack
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import httpx
 
-from binance_papi import PapiClient, signed_client
+from binance_papi import PapiClient, async_signed_client, signed_client
 from binance_papi._aiohttp import AiohttpTransport
-from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, large_account
+from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, FAULT_HEADER, large_account
 from binance_papi_generated.api.account import get_balance
 from binance_papi_generated.client import OPERATIONS
 
-from ._cases import CASES, SIMULATORS, Case
+from ._cases import CASES, SIMULATORS, SNAPSHOT_MODES, SNAPSHOT_ROUND_TRIP, SNAPSHOT_SIMULATOR, Case
 from ._floor import API_KEY_HEADER, FloorClient, check, signed_path
 
 AsyncCall = Callable[[], Coroutine[Any, Any, object]]
+C = TypeVar("C")
+SNAPSHOT_CLIENTS = {"": {FAULT_HEADER: SNAPSHOT_ROUND_TRIP}, "_0ms": {}}
+"""Scenario 8's clients: variant suffix -> extra headers (with the simulated round trip, without)."""
 
 
 def _wire(result: Any) -> Any:  # noqa: ANN401  (models or JSON in, JSON out)
@@ -74,6 +83,8 @@ class Clients:
         self.credentials = {name: _credentials(name) for name in simulators}
         self.sync: dict[tuple[str, str], Callable[[], object]] = {}
         self.asynchronous: dict[str, AsyncCall] = {}
+        self.snapshot_sync: dict[str, Callable[[], object]] = {}
+        self.snapshot_async: dict[str, AsyncCall] = {}
         ours_clients: dict[tuple[str, bool], PapiClient] = {}
         for case_name, case in CASES.items():
             url = self.urls[case.simulator]
@@ -86,6 +97,11 @@ class Clients:
             stack.callback(floor.close)
             self.sync[case_name, "ours"] = _sync_ours(ours, case)
             self.sync[case_name, "floor"] = floor.call
+        url = self.urls[SNAPSHOT_SIMULATOR]
+        for suffix, headers in SNAPSHOT_CLIENTS.items():
+            client = stack.enter_context(signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=url, headers=headers))
+            self.snapshot_sync["balance" + suffix] = client.get_balance
+            self.snapshot_sync["ours" + suffix] = client.account_snapshot
 
     async def open_async(self, stack: AsyncExitStack) -> None:
         """Async clients need the running loop (aiohttp sessions bind to it)."""
@@ -105,6 +121,13 @@ class Clients:
         self.asynchronous["httpx"] = _async_httpx(plain, secret)
         self.asynchronous["httpx_aiohttp"] = _async_httpx(over_aiohttp, secret)
         self.asynchronous["aiohttp"] = _async_aiohttp(session, url, secret)
+        snapshot_url = self.urls[SNAPSHOT_SIMULATOR]
+        for suffix, headers in SNAPSHOT_CLIENTS.items():
+            client = await stack.enter_async_context(
+                async_signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=snapshot_url, headers=headers)
+            )
+            self.snapshot_async["balance" + suffix] = client.get_balance
+            self.snapshot_async["ours" + suffix] = client.account_snapshot
 
 
 def _credentials(simulator: str) -> tuple[str, str]:
@@ -194,20 +217,38 @@ def _order(variants: list[str], index: int) -> list[str]:
     return variants if index % 2 == 0 else variants[::-1]
 
 
+def _blocks(calls: dict[str, C], command: dict[str, Any]) -> Iterator[tuple[str, C]]:
+    """After a garbage collection, `blocks` blocks per variant, interleaved: (variant, its call) per block."""
+    gc.collect()
+    for index in range(command["blocks"]):
+        for variant in _order(list(calls), index):
+            yield variant, calls[variant]
+
+
 def run_sync(calls: dict[str, Callable[[], object]], command: dict[str, Any], timings: Timings) -> None:
     """`blocks` blocks per variant, interleaved; each block is `block_calls` sequential calls, timed as one."""
     for call in calls.values():
         for _ in range(command["warmup"]):
             call()
-    gc.collect()
     block_calls = command["block_calls"]
-    for index in range(command["blocks"]):
-        for variant in _order(list(calls), index):
-            call = calls[variant]
-            started = timings.start()
-            for _ in range(block_calls):
-                call()
-            timings.stop(variant, started)
+    for variant, call in _blocks(calls, command):
+        started = timings.start()
+        for _ in range(block_calls):
+            call()
+        timings.stop(variant, started)
+
+
+async def run_async_blocks(calls: dict[str, AsyncCall], command: dict[str, Any], timings: Timings) -> None:
+    """`run_sync` for coroutines: each block is `block_calls` calls awaited one after the other."""
+    for call in calls.values():
+        for _ in range(command["warmup"]):
+            await call()
+    block_calls = command["block_calls"]
+    for variant, call in _blocks(calls, command):
+        started = timings.start()
+        for _ in range(block_calls):
+            await call()
+        timings.stop(variant, started)
 
 
 async def _lanes(call: AsyncCall, calls: int, concurrency: int) -> None:
@@ -234,6 +275,22 @@ async def run_async(calls: dict[str, AsyncCall], command: dict[str, Any], timing
             timings.stop(variant, started)
 
 
+def _check_snapshots(clients: Clients, runner: asyncio.Runner) -> None:
+    """Scenario 8: every snapshot holds the balances its client's `get_balance()` returns."""
+    for mode in SNAPSHOT_MODES:
+        for suffix in SNAPSHOT_CLIENTS:
+            if mode == "sync":
+                balances, snapshot = (
+                    clients.snapshot_sync["balance" + suffix](),
+                    clients.snapshot_sync["ours" + suffix](),
+                )
+            else:
+                balances = runner.run(clients.snapshot_async["balance" + suffix]())
+                snapshot = runner.run(clients.snapshot_async["ours" + suffix]())
+            if _wire(getattr(snapshot, "balances", None)) != _wire(balances) or not balances:
+                raise RuntimeError(f"snapshot_{mode}{suffix}: the snapshot's balances differ from get_balance()")
+
+
 def _reply(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -250,6 +307,13 @@ def _serve(clients: Clients, runner: asyncio.Runner) -> None:
                 case = command["case"]
                 timings = Timings(clients.pids[CASES[case].simulator])
                 run_sync({v: clients.sync[case, v] for v in command["variants"]}, command, timings)
+            elif op == "snapshot":
+                timings = Timings(clients.pids[SNAPSHOT_SIMULATOR])
+                if command["mode"] == "sync":
+                    run_sync({v: clients.snapshot_sync[v] for v in command["variants"]}, command, timings)
+                else:
+                    snapshot_calls = {v: clients.snapshot_async[v] for v in command["variants"]}
+                    runner.run(run_async_blocks(snapshot_calls, command, timings))
             else:
                 timings = Timings(clients.async_pid)
                 calls = {v: clients.asynchronous[v] for v in command["variants"]}
@@ -273,6 +337,7 @@ def main() -> int:
             floor_body = clients.sync["sync_5", "floor"]()  # the async scenario's account
             for async_call in clients.asynchronous.values():
                 _expect("sync_5", runner.run(async_call()), floor_body)
+            _check_snapshots(clients, runner)
         except Exception as exc:  # noqa: BLE001
             _reply({"error": f"setup: {type(exc).__name__}: {exc}"})
             return 1

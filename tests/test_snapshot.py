@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -63,6 +64,21 @@ def check_against_the_parts(snapshot: AccountSnapshot, client: PapiClient) -> No
     assert snapshot.weight == sum(OPERATIONS[method].weight for method in PARTS.values()) == 56
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_used_weight_after_a_snapshot_counts_every_part(simulator: SimulatorHandle, asynchronous: bool) -> None:
+    # The parts' answers are read in any order: the used weight is the highest of them, not the last one read.
+    for _ in range(20):
+        simulator.simulator.reset()
+        if asynchronous:
+            async with async_signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url) as aclient:
+                snapshot = await aclient.account_snapshot()
+                assert aclient.used_weight == snapshot.weight == 56
+        else:
+            with signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url) as client:
+                assert client.account_snapshot().weight == client.used_weight == 56
+
+
 def test_sync_snapshot_matches_its_parts(simulator: SimulatorHandle, client: PapiClient) -> None:
     snapshot = client.account_snapshot()
     assert client.used_weight == snapshot.weight  # a fresh simulator window: exactly the six parts
@@ -99,6 +115,28 @@ async def test_parts_are_sent_together(simulator: SimulatorHandle, client: PapiC
     arrivals = [r.time_ms for r in simulator.simulator.requests if r.path in PART_PATHS]
     assert len(arrivals) == len(PARTS)
     assert max(arrivals) - min(arrivals) < 400  # all six arrived before the first answer left
+
+
+def _snapshot_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name.startswith("papi-snapshot")}
+
+
+def test_the_snapshot_threads_are_kept_and_close_ends_them(simulator: SimulatorHandle) -> None:
+    before = _snapshot_threads()
+    with signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=simulator.base_url) as client:
+        first = client.account_snapshot()
+        threads = _snapshot_threads() - before
+        assert threads
+        for _ in range(3):
+            assert client.account_snapshot().assets == first.assets
+        kept = _snapshot_threads() - before
+        # The first snapshot's threads serve the next ones; a pool never holds more than one thread per part.
+        assert threads <= kept
+        assert all(thread.is_alive() for thread in kept)
+        assert len(kept) <= len(PARTS)
+        client.close()
+        assert not any(thread.is_alive() for thread in kept)
+        assert _snapshot_threads() <= before
 
 
 def test_a_failed_part_fails_the_whole_snapshot(simulator: SimulatorHandle) -> None:

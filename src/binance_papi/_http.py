@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 import time
 import zlib
 from email.utils import parsedate_to_datetime
@@ -86,12 +87,16 @@ class ResponseInfo:
     Bans and Retry-Afters are kept per host for the whole process (`_bans.BANS`), under `origin`.
     """
 
-    __slots__ = ("origin", "used_weight")
+    __slots__ = ("lock", "origin", "used_weight", "weight_date")
 
     def __init__(self, origin: str = "") -> None:
         self.origin = origin
         self.used_weight: int | None = None
         """X-MBX-USED-WEIGHT-1M of the latest response: the IP's used request weight this minute."""
+        self.weight_date: str | None = None
+        """The Date header of that response. Responses read concurrently (a snapshot's parts) are recorded in
+        any order: within one server second (so one weight window), the highest weight is the latest."""
+        self.lock = threading.Lock()
 
 
 class _DeadlineExceededError(Exception):
@@ -221,7 +226,10 @@ class _Shared:
     def _record(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
         weight = response.headers.get(USED_WEIGHT_HEADER)
         if weight is not None and weight.isascii() and weight.isdigit() and len(weight) <= 12:
-            self.info.used_weight = int(weight)
+            used, date, info = int(weight), response.headers.get("Date"), self.info
+            with info.lock:
+                if date is None or date != info.weight_date or info.used_weight is None or used > info.used_weight:
+                    info.used_weight, info.weight_date = used, date
         if logger.isEnabledFor(logging.DEBUG):
             # Method and path only: the query string carries the signature.
             logger.debug(
