@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from binance_papi.simulator import SimulatorHandle
 
 
+@pytest.fixture(autouse=True)
+def _fresh_governors() -> None:
+    """Each test starts with no weight governor: one test's count (or Retry-After) is no history for the next."""
+    from binance_papi._governor import reset_governors
+
+    reset_governors()
+
+
 @pytest.fixture(scope="session")
 def simulator_server() -> Iterator[SimulatorHandle]:
     """The session's simulator server; prefer `simulator`, which resets it first."""

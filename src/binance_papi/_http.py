@@ -25,6 +25,7 @@ from ._errors import (
     TransportError,
     error_from_response,
 )
+from ._governor import Governor, GovernorConfig
 from ._retry import RetryPolicy, RetryState
 from ._signing import BinanceAuth
 
@@ -77,12 +78,22 @@ class _Shared:
     retry_policy: RetryPolicy
     time_url: str
     info: ResponseInfo
+    governor: Governor | None
+    governor_config: GovernorConfig
 
-    def _setup(self, signing: BinanceAuth, retry_policy: RetryPolicy, time_url: str, info: ResponseInfo) -> None:
+    def _setup(
+        self,
+        signing: BinanceAuth,
+        retry_policy: RetryPolicy,
+        time_url: str,
+        info: ResponseInfo,
+        governor: tuple[Governor, GovernorConfig] | None,
+    ) -> None:
         self.signing = signing
         self.retry_policy = retry_policy
         self.time_url = time_url
         self.info = info
+        self.governor, self.governor_config = governor if governor is not None else (None, GovernorConfig())
 
     def _record(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
         weight = response.headers.get(USED_WEIGHT_HEADER)
@@ -188,6 +199,12 @@ def _retry_safe(request: httpx.Request) -> bool:
     return safe if isinstance(safe, bool) else request.method == "GET"
 
 
+def _weight(request: httpx.Request) -> int:
+    """The request's IP weight: the spec's x-weight, which the generated operation puts in the extensions; else 1."""
+    weight = request.extensions.get("papi_weight")
+    return weight if type(weight) is int and weight > 0 else 1
+
+
 def _unencodable(exc: UnicodeEncodeError) -> RequestValidationError:
     """A parameter httpx cannot encode (a lone surrogate, e.g. from os.fsdecode) is the caller's input error."""
     return RequestValidationError(
@@ -205,10 +222,11 @@ class PapiHTTPClient(_Shared, httpx.Client):
         retry_policy: RetryPolicy,
         time_url: str,
         info: ResponseInfo,
+        governor: tuple[Governor, GovernorConfig] | None = None,
         **kwargs: Any,  # noqa: ANN401
     ) -> None:
         super().__init__(auth=signing, **kwargs)
-        self._setup(signing, retry_policy, time_url, info)
+        self._setup(signing, retry_policy, time_url, info, governor)
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
         try:
@@ -234,6 +252,20 @@ class PapiHTTPClient(_Shared, httpx.Client):
             raise self._transport_error(exc.request, exc) from exc
         return self._apply_server_time(response, sent, self.signing.local_time_ms())
 
+    def _governed_send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
+        """One attempt, paced by the weight governor: reserve the weight (waiting for room), send, count the answer."""
+        governor = self.governor
+        if governor is None:
+            return super().send(request, **kwargs)
+        ticket = governor.acquire(_weight(request), self.governor_config)
+        try:
+            response = super().send(request, **kwargs)
+        except BaseException:
+            governor.fail(ticket)
+            raise
+        governor.settle(ticket, response)
+        return response
+
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
         state = RetryState(self.retry_policy, retry_safe=_retry_safe(request))
@@ -243,7 +275,7 @@ class PapiHTTPClient(_Shared, httpx.Client):
             started = time.monotonic()
             error: PapiError
             try:
-                response = super().send(request, **kwargs)
+                response = self._governed_send(request, **kwargs)
             except httpx.TransportError as exc:
                 error = self._transport_error(request, exc)
                 error.__cause__ = exc
@@ -273,10 +305,11 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         retry_policy: RetryPolicy,
         time_url: str,
         info: ResponseInfo,
+        governor: tuple[Governor, GovernorConfig] | None = None,
         **kwargs: Any,  # noqa: ANN401
     ) -> None:
         super().__init__(auth=signing, **kwargs)
-        self._setup(signing, retry_policy, time_url, info)
+        self._setup(signing, retry_policy, time_url, info, governor)
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
         try:
@@ -302,6 +335,20 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
             raise self._transport_error(exc.request, exc) from exc
         return self._apply_server_time(response, sent, self.signing.local_time_ms())
 
+    async def _governed_send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
+        """One attempt, paced by the weight governor; a cancelled wait reserves nothing (see `_governor`)."""
+        governor = self.governor
+        if governor is None:
+            return await super().send(request, **kwargs)
+        ticket = await governor.acquire_async(_weight(request), self.governor_config)
+        try:
+            response = await super().send(request, **kwargs)
+        except BaseException:
+            governor.fail(ticket)
+            raise
+        governor.settle(ticket, response)
+        return response
+
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
         state = RetryState(self.retry_policy, retry_safe=_retry_safe(request))
@@ -311,7 +358,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
             started = time.monotonic()
             error: PapiError
             try:
-                response = await super().send(request, **kwargs)
+                response = await self._governed_send(request, **kwargs)
             except httpx.TransportError as exc:
                 error = self._transport_error(request, exc)
                 error.__cause__ = exc
