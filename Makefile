@@ -64,4 +64,4 @@ dist: $(STAMP)
 	$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) .venv-bench-runtime .mypy_cache .pytest_cache .ruff_cache dist
+	rm -rf $(VENV) .venv-bench-runtime .bench-cache .mypy_cache .pytest_cache .ruff_cache dist

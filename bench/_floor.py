@@ -20,11 +20,11 @@ BALANCE_PATH = "/papi/v1/balance"
 API_KEY_HEADER = "X-MBX-APIKEY"
 
 
-def signed_path(secret: bytes) -> str:
-    """The balance path with a fresh timestamp and its HMAC-SHA256 signature."""
+def signed_path(secret: bytes, path: str = BALANCE_PATH) -> str:
+    """`path` (the balance endpoint by default) with a fresh timestamp and its HMAC-SHA256 signature."""
     query = f"recvWindow=5000&timestamp={time.time_ns() // 1_000_000}"
     signature = hmac.new(secret, query.encode("ascii"), hashlib.sha256).hexdigest()
-    return f"{BALANCE_PATH}?{query}&signature={signature}"
+    return f"{path}?{query}&signature={signature}"
 
 
 def check(status: int, content: bytes) -> Any:  # noqa: ANN401  (whatever JSON decodes to)
@@ -34,14 +34,15 @@ def check(status: int, content: bytes) -> Any:  # noqa: ANN401  (whatever JSON d
 
 
 class FloorClient:
-    """Sync floor: one `httpx.Client` (keep-alive), one call per `call()`."""
+    """Sync floor: one `httpx.Client` (keep-alive), one call of `path` (no parameters) per `call()`."""
 
-    def __init__(self, base_url: str, api_key: str, api_secret: str) -> None:
+    def __init__(self, base_url: str, api_key: str, api_secret: str, path: str = BALANCE_PATH) -> None:
         self._secret = api_secret.encode("utf-8")
+        self._path = path
         self._client = httpx.Client(base_url=base_url, headers={API_KEY_HEADER: api_key})
 
     def call(self) -> Any:  # noqa: ANN401
-        response = self._client.get(signed_path(self._secret))
+        response = self._client.get(signed_path(self._secret, self._path))
         return check(response.status_code, response.content)
 
     def close(self) -> None:

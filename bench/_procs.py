@@ -98,16 +98,18 @@ def _stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
 
 @dataclass
 class Simulator:
-    """`python -m binance_papi.simulator --large-assets N` in its own process."""
+    """`python -m binance_papi.simulator --large-assets N [--positions M]` in its own process."""
 
     assets: int
     proc: subprocess.Popen[bytes]
     base_url: str
 
     @classmethod
-    def start(cls, assets: int, timeout: float = 20.0) -> Simulator:
+    def start(cls, assets: int, positions: int = 0, timeout: float = 20.0) -> Simulator:
         """Start it and wait (at most `timeout` s) for its "listening on" line."""
         argv = [PYTHON, "-m", "binance_papi.simulator", "--port", "0", "--large-assets", str(assets)]
+        if positions:
+            argv += ["--positions", str(positions)]
         argv += ["--weight-limit", str(UNLIMITED_WEIGHT)]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, cwd=ROOT, env=child_env())
         try:

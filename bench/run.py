@@ -3,22 +3,24 @@
     python -m bench.run            full run (about a minute); exits 1 when a target is missed
     python -m bench.run --quick    a few seconds: proves every scenario runs; targets reported, not enforced
 
-Processes: two simulators (`python -m binance_papi.simulator --large-assets 5`, and `--large-assets 1000`;
-IP weight limit lifted; the accounts are `large_account(5)` and `large_account(1000)`) pinned to one CPU;
-the client worker (`bench/worker.py`, every client under test kept open) and the short-lived import and
-memory children pinned to another. This process only orchestrates, imports nothing but the standard
-library, and stays small (see `_procs.py`).
+Processes: three simulators (`python -m binance_papi.simulator --large-assets 5`, `--large-assets 1000`
+and `--large-assets 20 --positions 300`, see `_cases.py`; IP weight limit lifted; each also serves the demo
+account) pinned to one CPU; the client worker (`bench/worker.py`, every client under test kept open) and
+the short-lived import and memory children pinned to another. This process only orchestrates, imports
+nothing but the standard library, and stays small (see `_procs.py`).
 
 Each round runs every scenario once. Within it, variants alternate at a fine grain (sync: block by block,
-10 or 3 calls a block; async: batch by batch; imports and memory: process by process), and the order flips
-every time, so drift or a burst of load on the machine hits all variants alike. A round's sample is the
-median block or batch; the table gives the median over rounds, and ours / floor of those medians.
+10 calls a block, 3 for large bodies; async: batch by batch; imports and memory: process by process), and
+the order flips every time, so drift or a burst of load on the machine hits all variants alike. A round's
+sample is the median block or batch; the table gives the median over rounds, and ours / floor of those
+medians (scenario 4b: ours - balance-only, in ms).
 Results go to bench/results/latest.json (git-ignored), with every sample.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -31,16 +33,26 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ._cases import CASES, SIMULATORS
 from ._procs import PYTHON, ROOT, MachineLoad, Pinning, Simulator, Worker, measured_run, timed_run
 from ._report import Results, passed, table
 from ._runtime import ensure as runtime_python
 
-SMALL, LARGE = 5, 1000
 CONCURRENCY = 32
 IMPORT_CODE = {
     "ours": "import binance_papi",
     "httpx": "import httpx",
 }
+FAMILY_CODE = (
+    "import time\n"
+    "started = time.perf_counter()\n"
+    "import binance_papi\n"
+    "elapsed = time.perf_counter() - started\n"
+    "import json, binance_papi_generated.client as generated\n"
+    "print(json.dumps({'ms': elapsed * 1000, 'operations': len(generated.OPERATIONS)}))"
+)
+"""Scenario 4b: the time of `import binance_papi` itself, measured in the child (interpreter start-up aside)."""
+CACHE = ROOT / ".bench-cache"
 ASYNC_VARIANTS = ("httpx", "httpx_aiohttp", "aiohttp", "ours")
 BUSY = 0.05
 """Share of the CPUs used by other processes (or stolen) above which the run is reported as noisy."""
@@ -60,6 +72,7 @@ class Config:
     async_httpx_calls: int
     """httpx's default async transport is an order of magnitude slower: fewer calls keep its batch short."""
     imports_per_round: int
+    family_imports_per_round: int
     memory_calls: int
     memory_every: int
     """Measure memory every this many rounds (it hardly varies; each sample costs two processes)."""
@@ -76,6 +89,7 @@ FULL = Config(
     async_calls=600,
     async_httpx_calls=100,
     imports_per_round=1,
+    family_imports_per_round=3,
     memory_calls=500,
     memory_every=4,
     warmup=3,
@@ -90,6 +104,7 @@ QUICK = Config(
     async_calls=128,
     async_httpx_calls=64,
     imports_per_round=1,
+    family_imports_per_round=1,
     memory_calls=50,
     memory_every=2,
     warmup=1,
@@ -103,15 +118,19 @@ def _ordered(variants: tuple[str, ...], round_index: int) -> tuple[str, ...]:
 class Bench:
     """One benchmark run: every scenario once per round; samples and notes collected in `results`."""
 
-    def __init__(self, config: Config, worker: Worker, simulators: dict[int, Simulator], import_python: Path) -> None:
+    def __init__(
+        self, config: Config, worker: Worker, simulators: dict[str, Simulator], import_python: Path, balance_only: Path
+    ) -> None:
         self.config = config
         self.import_python = str(import_python)
-        """The interpreter of the import scenario: a venv with the runtime dependencies only (`_runtime.py`)."""
+        """The interpreter of the import scenarios: a venv with the runtime dependencies only (`_runtime.py`)."""
+        self.balance_only = str(balance_only)
+        """The folder holding the balance-only `binance_papi_generated` (scenario 4b)."""
         self.worker = worker
         self.results = Results()
-        credentials = worker.hello["credentials"][str(SMALL)]
+        credentials = worker.hello["credentials"]["5"]
         self.memory_env = {
-            "BENCH_BASE_URL": simulators[SMALL].base_url,
+            "BENCH_BASE_URL": simulators["5"].base_url,
             "BENCH_API_KEY": credentials["api_key"],
             "BENCH_API_SECRET": credentials["api_secret"],
         }
@@ -120,11 +139,16 @@ class Bench:
         for variant, share in answer["simulator_cpu_share"].items():
             self.results.note(scenario, "simulator CPU share", variant, share)
 
-    def sync(self, scenario: str, assets: int, blocks: int, block_calls: int, round_index: int) -> None:
+    def sync(self, scenario: str, round_index: int) -> None:
         """Sequential calls in blocks, floor and ours interleaved; per round: the median block, per call."""
+        config = self.config
+        if CASES[scenario].large:
+            blocks, block_calls = config.sync_large_blocks, config.sync_large_block_calls
+        else:
+            blocks, block_calls = config.sync_small_blocks, config.sync_small_block_calls
         command = {
             "op": "sync",
-            "assets": assets,
+            "case": scenario,
             "variants": list(_ordered(("floor", "ours"), round_index)),
             "blocks": blocks,
             "block_calls": block_calls,
@@ -143,7 +167,6 @@ class Bench:
         calls = {v: config.async_httpx_calls if v == "httpx" else config.async_calls for v in ASYNC_VARIANTS}
         command = {
             "op": "async",
-            "assets": SMALL,
             "variants": list(_ordered(ASYNC_VARIANTS, round_index)),
             "batches": config.async_batches,
             "calls": calls,
@@ -162,6 +185,22 @@ class Bench:
                 seconds = timed_run([self.import_python, "-c", IMPORT_CODE[variant]])
                 self.results.add("import", variant, seconds * 1000)
 
+    def _family_import(self, variant: str) -> float:
+        """One cold `import binance_papi` (ms), with the balance-only package or the whole family on the path."""
+        env = {"PYTHONPATH": self.balance_only if variant == "balance" else ""}
+        child, _ = measured_run([self.import_python, "-c", FAMILY_CODE], env)
+        operations = child["operations"]
+        if (operations == 1) != (variant == "balance"):
+            raise RuntimeError(f"import scenario 4b: {variant} imported a client of {operations} operations")
+        ms: float = child["ms"]
+        return ms
+
+    def family_imports(self, round_index: int) -> None:
+        """Scenario 4b: the import itself, balance-only package against the whole family, alternating."""
+        for _ in range(self.config.family_imports_per_round):
+            for variant in _ordered(("balance", "ours"), round_index):
+                self.results.add("import_family", variant, self._family_import(variant))
+
     def memory(self, round_index: int) -> None:
         """One process per variant making N sequential calls; its ru_maxrss (and VmHWM as a cross-check)."""
         for variant in _ordered(("floor", "ours"), round_index):
@@ -176,15 +215,40 @@ class Bench:
         config = self.config
         for code in IMPORT_CODE.values():  # untimed: byte-code caches and the page cache warm for both
             timed_run([self.import_python, "-c", code])
+        for variant in ("balance", "ours"):
+            self._family_import(variant)
         for index in range(config.rounds):
             started = time.perf_counter()
-            self.sync("sync_5", SMALL, config.sync_small_blocks, config.sync_small_block_calls, index)
-            self.sync("sync_1000", LARGE, config.sync_large_blocks, config.sync_large_block_calls, index)
+            for scenario in CASES:
+                self.sync(scenario, index)
             self.asynchronous(index)
             self.imports(index)
+            self.family_imports(index)
             if index % config.memory_every == 0:
                 self.memory(index)
             print(f"round {index + 1}/{config.rounds} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def _balance_only_package() -> Path:
+    """The folder holding the balance-only generated package (scenario 4b), generated on first use.
+
+    Cached in `.bench-cache/` under a hash of what it is made from: the spec, the generator (with its
+    templates), pyproject.toml (the pinned generator version) and `balance_only.py`.
+    """
+    digest = hashlib.sha256()
+    sources = [ROOT / "openapi" / "papi.yaml", ROOT / "pyproject.toml", ROOT / "bench" / "balance_only.py"]
+    sources += sorted(p for p in (ROOT / "generator").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for source in sources:
+        digest.update(source.relative_to(ROOT).as_posix().encode() + b"\0" + source.read_bytes())
+    folder = CACHE / f"balance-only-{digest.hexdigest()[:16]}"
+    if (folder / "binance_papi_generated" / "client.py").exists():
+        return folder
+    print("bench: generating the balance-only client for scenario 4b (once per spec and generator)", file=sys.stderr)
+    shutil.rmtree(CACHE, ignore_errors=True)  # older versions
+    building = CACHE / "building"
+    subprocess.run([PYTHON, "-m", "bench.balance_only", str(building)], cwd=ROOT, check=True, timeout=300)
+    building.rename(folder)
+    return folder
 
 
 def _git_revision() -> str | None:
@@ -234,20 +298,19 @@ def _main(args: argparse.Namespace) -> int:
         config = Config(**{**asdict(config), "rounds": max(1, args.rounds)})
     pinning = Pinning.choose(not args.no_pin)
     import_python = runtime_python()
+    balance_only = _balance_only_package()
     started = time.time()
     load = MachineLoad()
-    simulators: dict[int, Simulator] = {}
+    simulators: dict[str, Simulator] = {}
     pinning.enter(pinning.simulator)  # children inherit the affinity of the process that spawns them
     try:
-        for assets in (SMALL, LARGE):
-            simulators[assets] = Simulator.start(assets)
+        for name, spec in SIMULATORS.items():
+            simulators[name] = Simulator.start(spec.assets, spec.positions)
         pinning.enter(pinning.client)
-        described = {
-            str(n): {"url": sim.base_url, "pid": sim.proc.pid, "async": n == SMALL} for n, sim in simulators.items()
-        }
+        described = {name: {"url": sim.base_url, "pid": sim.proc.pid} for name, sim in simulators.items()}
         worker = Worker.start({"BENCH_SIMULATORS": json.dumps(described)})
         try:
-            bench = Bench(config, worker, simulators, import_python)
+            bench = Bench(config, worker, simulators, import_python, balance_only)
             bench.run()
         finally:
             worker.stop()
@@ -270,9 +333,18 @@ def _main(args: argparse.Namespace) -> int:
         "cpus": os.cpu_count(),
         "pinning": pinning.describe(),
         "machine_load": machine,
-        "simulators": {str(n): f"--large-assets {n} --weight-limit (unlimited)" for n in simulators},
+        "simulators": {
+            name: f"--large-assets {spec.assets} --positions {spec.positions} --weight-limit (unlimited)"
+            for name, spec in SIMULATORS.items()
+        },
         "config": asdict(config)
-        | {"concurrency": CONCURRENCY, "import_code": IMPORT_CODE, "import_python": str(import_python)},
+        | {
+            "concurrency": CONCURRENCY,
+            "import_code": IMPORT_CODE,
+            "family_import_code": FAMILY_CODE,
+            "import_python": str(import_python),
+            "balance_only": str(balance_only),
+        },
         "scenarios": evaluated,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,12 @@
 """The client process: holds every client under test and runs timed, interleaved batches on command.
 
-Protocol: one JSON object per line. Started with BENCH_SIMULATORS={"<assets>": {"url": ..., "pid": ...,
-"async": bool}, ...} in the environment, it builds the clients (async ones only where "async" is true),
-checks that each returns the whole account, and answers `{"ready": true, "credentials": {...}}`. Then:
+Protocol: one JSON object per line. Started with BENCH_SIMULATORS={"<name>": {"url": ..., "pid": ...}, ...}
+in the environment (names as in `_cases.SIMULATORS`), it builds the clients of every sync case of
+`_cases.CASES` and the async ones, checks that ours and the floor return the same body (the whole account),
+and answers `{"ready": true, "credentials": {...}}`. Then:
 
-    {"op": "sync", "assets": 5, "variants": ["floor", "ours"], "blocks": B, "block_calls": K, "warmup": W}
-    {"op": "async", "assets": 5, "variants": [...], "batches": B, "calls": {"ours": N, ...},
-     "concurrency": 32, "warmup": W}
+    {"op": "sync", "case": "sync_5", "variants": ["floor", "ours"], "blocks": B, "block_calls": K, "warmup": W}
+    {"op": "async", "variants": [...], "batches": B, "calls": {"ours": N, ...}, "concurrency": 32, "warmup": W}
     {"op": "quit"}
 
 and answers `{"wall": {variant: [seconds per block or batch]}, "cpu": {...}, "simulator_cpu_share": {...}}`
@@ -31,68 +31,97 @@ import httpx
 
 from binance_papi import PapiClient, signed_client
 from binance_papi._aiohttp import AiohttpTransport
-from binance_papi.simulator import large_account
+from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, large_account
 from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.client import OPERATIONS
 
+from ._cases import CASES, SIMULATORS, Case
 from ._floor import API_KEY_HEADER, FloorClient, check, signed_path
 
 AsyncCall = Callable[[], Coroutine[Any, Any, object]]
 
 
-def _expect(assets: int, result: object, variant: str) -> None:
-    if not isinstance(result, list) or len(result) != assets:
-        raise RuntimeError(f"{variant}: expected {assets} balances, got {type(result).__name__}")
+def _wire(result: Any) -> Any:  # noqa: ANN401  (models or JSON in, JSON out)
+    """A result as JSON: models through `to_dict()`, what `json.loads` gave as it is."""
+    if isinstance(result, list):
+        return [_wire(item) for item in result]
+    to_dict = getattr(result, "to_dict", None)
+    return result if to_dict is None else to_dict()
+
+
+def _expect(case: str, result: object, floor: object) -> None:
+    """`result` (ours, or another hand-written variant) is the body the floor got, with the whole account."""
+    wire = _wire(result)
+    if wire != floor:
+        raise RuntimeError(f"{case}: the body differs from the floor's ({type(result).__name__})")
+    spec = SIMULATORS[CASES[case].simulator]
+    if CASES[case].operation == "get_balance" and len(wire) != spec.assets:
+        raise RuntimeError(f"{case}: expected {spec.assets} balances, got {len(wire)}")
+    if case.startswith("large_"):
+        positions = wire if isinstance(wire, list) else wire["positions"]
+        if len(positions) != spec.positions:
+            raise RuntimeError(f"{case}: expected {spec.positions} positions, got {len(positions)}")
 
 
 class Clients:
-    """Every client, sync and async, per simulator (account size)."""
+    """Every client: sync per case (ours and the floor), async on the simulator that serves them."""
 
-    def __init__(self, simulators: dict[int, dict[str, Any]], stack: ExitStack) -> None:
-        self.urls: dict[int, str] = {n: sim["url"] for n, sim in simulators.items()}
-        self.pids: dict[int, int] = {n: sim["pid"] for n, sim in simulators.items()}
-        self.with_async = [n for n, sim in simulators.items() if sim.get("async")]
+    def __init__(self, simulators: dict[str, dict[str, Any]], stack: ExitStack) -> None:
+        self.urls: dict[str, str] = {name: sim["url"] for name, sim in simulators.items()}
+        self.pids: dict[str, int] = {name: sim["pid"] for name, sim in simulators.items()}
         # Only the key and secret are kept: the account objects (and their serialized bodies) would be dead weight
         # in this process's heap, which every garbage collection traverses.
-        self.credentials = {n: _credentials(n) for n in simulators}
-        self.sync: dict[tuple[int, str], Callable[[], object]] = {}
-        self.asynchronous: dict[tuple[int, str], AsyncCall] = {}
-        for n, url in self.urls.items():
-            api_key, api_secret = self.credentials[n]
-            ours = stack.enter_context(signed_client(api_key, api_secret, base_url=url))
-            floor = FloorClient(url, api_key, api_secret)
+        self.credentials = {name: _credentials(name) for name in simulators}
+        self.sync: dict[tuple[str, str], Callable[[], object]] = {}
+        self.asynchronous: dict[str, AsyncCall] = {}
+        ours_clients: dict[tuple[str, bool], PapiClient] = {}
+        for case_name, case in CASES.items():
+            url = self.urls[case.simulator]
+            api_key, api_secret = (DEMO_API_KEY, DEMO_API_SECRET) if case.demo else self.credentials[case.simulator]
+            ours = ours_clients.get((case.simulator, case.demo))
+            if ours is None:
+                ours = stack.enter_context(signed_client(api_key, api_secret, base_url=url))
+                ours_clients[case.simulator, case.demo] = ours
+            floor = FloorClient(url, api_key, api_secret, OPERATIONS[case.operation].path)
             stack.callback(floor.close)
-            self.sync[n, "ours"] = _sync_ours(ours)
-            self.sync[n, "floor"] = floor.call
+            self.sync[case_name, "ours"] = _sync_ours(ours, case)
+            self.sync[case_name, "floor"] = floor.call
 
     async def open_async(self, stack: AsyncExitStack) -> None:
         """Async clients need the running loop (aiohttp sessions bind to it)."""
-        for n in self.with_async:
-            url, (key, api_secret) = self.urls[n], self.credentials[n]
-            secret = api_secret.encode("utf-8")
-            ours = await stack.enter_async_context(signed_client(key, api_secret, base_url=url))
-            plain = await stack.enter_async_context(httpx.AsyncClient(base_url=url, headers={API_KEY_HEADER: key}))
-            over_aiohttp = await stack.enter_async_context(
-                httpx.AsyncClient(base_url=url, headers={API_KEY_HEADER: key}, transport=AiohttpTransport())
-            )
-            session = await stack.enter_async_context(
-                aiohttp.ClientSession(headers={API_KEY_HEADER: key}, timeout=aiohttp.ClientTimeout(total=30))
-            )
-            self.asynchronous[n, "ours"] = _async_ours(ours)
-            self.asynchronous[n, "httpx"] = _async_httpx(plain, secret)
-            self.asynchronous[n, "httpx_aiohttp"] = _async_httpx(over_aiohttp, secret)
-            self.asynchronous[n, "aiohttp"] = _async_aiohttp(session, url, secret)
+        [name] = [name for name, spec in SIMULATORS.items() if spec.serves_async]
+        url, (key, api_secret) = self.urls[name], self.credentials[name]
+        self.async_pid = self.pids[name]
+        secret = api_secret.encode("utf-8")
+        ours = await stack.enter_async_context(signed_client(key, api_secret, base_url=url))
+        plain = await stack.enter_async_context(httpx.AsyncClient(base_url=url, headers={API_KEY_HEADER: key}))
+        over_aiohttp = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=url, headers={API_KEY_HEADER: key}, transport=AiohttpTransport())
+        )
+        session = await stack.enter_async_context(
+            aiohttp.ClientSession(headers={API_KEY_HEADER: key}, timeout=aiohttp.ClientTimeout(total=30))
+        )
+        self.asynchronous["ours"] = _async_ours(ours)
+        self.asynchronous["httpx"] = _async_httpx(plain, secret)
+        self.asynchronous["httpx_aiohttp"] = _async_httpx(over_aiohttp, secret)
+        self.asynchronous["aiohttp"] = _async_aiohttp(session, url, secret)
 
 
-def _credentials(assets: int) -> tuple[str, str]:
-    account = large_account(assets)  # the simulator process derives the same key and secret
+def _credentials(simulator: str) -> tuple[str, str]:
+    spec = SIMULATORS[simulator]
+    account = large_account(spec.assets, positions=spec.positions)  # the simulator derives the same key and secret
     return account.api_key, account.api_secret
 
 
-def _sync_ours(client: PapiClient) -> Callable[[], object]:
-    def call() -> object:
-        return get_balance.sync(client=client)
+def _sync_ours(client: PapiClient, case: Case) -> Callable[[], object]:
+    if case.operation == "get_balance":  # scenarios 1 and 2: the generated module, as before
 
-    return call
+        def call() -> object:
+            return get_balance.sync(client=client)
+
+        return call
+    method: Callable[[], object] = getattr(client, case.operation)  # the public method, as a user calls it
+    return method
 
 
 def _async_ours(client: PapiClient) -> AsyncCall:
@@ -217,12 +246,13 @@ def _serve(clients: Clients, runner: asyncio.Runner) -> None:
         if op == "quit":
             return
         try:
-            assets = int(command["assets"])
-            timings = Timings(clients.pids[assets])
             if op == "sync":
-                run_sync({v: clients.sync[assets, v] for v in command["variants"]}, command, timings)
+                case = command["case"]
+                timings = Timings(clients.pids[CASES[case].simulator])
+                run_sync({v: clients.sync[case, v] for v in command["variants"]}, command, timings)
             else:
-                calls = {v: clients.asynchronous[assets, v] for v in command["variants"]}
+                timings = Timings(clients.async_pid)
+                calls = {v: clients.asynchronous[v] for v in command["variants"]}
                 runner.run(run_async(calls, command, timings))
         except Exception as exc:  # noqa: BLE001  (reported to the orchestrator, which stops the run)
             _reply({"error": f"{op}: {type(exc).__name__}: {exc}"})
@@ -232,21 +262,22 @@ def _serve(clients: Clients, runner: asyncio.Runner) -> None:
 
 def main() -> int:
     """Build the clients, say ready, serve commands until "quit"."""
-    simulators = {int(n): sim for n, sim in json.loads(os.environ["BENCH_SIMULATORS"]).items()}
+    simulators: dict[str, dict[str, Any]] = json.loads(os.environ["BENCH_SIMULATORS"])
     with ExitStack() as stack, asyncio.Runner() as runner:
         async_stack = AsyncExitStack()
         try:
             clients = Clients(simulators, stack)
             runner.run(clients.open_async(async_stack))
-            for (n, variant), sync_call in clients.sync.items():
-                _expect(n, sync_call(), variant)
-            for (n, variant), async_call in clients.asynchronous.items():
-                _expect(n, runner.run(async_call()), variant)
+            for case in CASES:
+                _expect(case, clients.sync[case, "ours"](), clients.sync[case, "floor"]())
+            floor_body = clients.sync["sync_5", "floor"]()  # the async scenario's account
+            for async_call in clients.asynchronous.values():
+                _expect("sync_5", runner.run(async_call()), floor_body)
         except Exception as exc:  # noqa: BLE001
             _reply({"error": f"setup: {type(exc).__name__}: {exc}"})
             return 1
         credentials = {
-            str(n): {"api_key": key, "api_secret": secret} for n, (key, secret) in clients.credentials.items()
+            name: {"api_key": key, "api_secret": secret} for name, (key, secret) in clients.credentials.items()
         }
         _reply({"ready": True, "credentials": credentials, "python": sys.version.split()[0]})
         try:

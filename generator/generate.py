@@ -11,8 +11,8 @@ Steps, all deterministic for the pinned versions in pyproject.toml (`dev` extra)
 1. The "client view" of the spec: parameters marked `x-added-by-auth` (timestamp, signature) and the
    security requirements are removed, because the signing hook (binance_papi._signing.BinanceAuth) supplies them on
    every send; callers must never pass them, so the generated functions must not ask for them. Each
-   operation's OPERATION_EXTENSIONS (weight, retry safety, request rules, and `x-parameter-limits`: its
-   integer parameters' minimum/maximum) are copied onto its 2XX responses as `x-operation`, where the
+   operation's OPERATION_EXTENSIONS (weight, retry safety, request rules, paging, and `x-parameter-limits`:
+   its integer parameters' minimum/maximum) are copied onto its 2XX responses as `x-operation`, where the
    templates can read them (the generator drops operation-level extensions). `x-bool-string` schemas
    become `type: boolean` (keeping the mark: the model parses "true"/"false"; httpx sends a bool parameter
    as "true"/"false"), and `x-open-enum` is copied onto the references to open enums (the templates see
@@ -49,6 +49,7 @@ OPERATION_EXTENSIONS = (
     "x-max-time-range-ms",
     "x-mutually-exclusive",
     "x-parameter-limits",
+    "x-paging",
 )
 # The generator's own rule set, isolated from any ruff configuration around; the hand-written runtime the
 # generated code imports is first-party wherever ruff runs (`make lint` uses the same flags).

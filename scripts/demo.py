@@ -1,4 +1,4 @@
-"""`make demo`: start the local simulator, fetch balances through the CLI (all, then USDT), stop.
+"""`make demo`: start the local simulator, fetch balances (all, then USDT) and the snapshot with the CLI, stop.
 
 Everything stays on 127.0.0.1: the simulator binds a free loopback port and the CLI is pointed at it with
 --base-url. The demo account's well-known credentials are passed to the CLI through its environment, the
@@ -34,12 +34,16 @@ def main() -> int:
         base_url = line.rsplit(" ", 1)[1]
         print(f"Local simulator at {base_url} (demo account; nothing leaves this machine)\n")
         env = {**os.environ, "BINANCE_API_KEY": DEMO_API_KEY, "BINANCE_API_SECRET": DEMO_API_SECRET}
-        for title, args in (("All balances", []), ("One asset: USDT", ["--asset", "USDT"])):
-            print(f"$ binance-papi balance {' '.join(args)} --base-url {base_url}".replace("  ", " "))
+        for title, args in (
+            ("All balances", ["balance"]),
+            ("One asset: USDT", ["balance", "--asset", "USDT"]),
+            ("The account snapshot: per-asset total/used/free, health, positions (six endpoints)", ["snapshot"]),
+        ):
+            print(f"$ binance-papi {' '.join(args)} --base-url {base_url}")
             print(f"# {title}")
             sys.stdout.flush()
             result = subprocess.run(
-                [str(BIN / "binance-papi"), "balance", *args, "--base-url", base_url],
+                [str(BIN / "binance-papi"), *args, "--base-url", base_url],
                 env=env,
                 check=False,
                 timeout=60,

@@ -1,4 +1,5 @@
-"""Shared fixtures. `simulator`: the local PAPI simulator, fresh state per test, served over real HTTP.
+"""Shared fixtures. `simulator`: the local PAPI simulator, fresh state per test, served over real HTTP;
+`unused_port`: a loopback port nothing listens on.
 
 One server (a background thread with its own event loop) serves the whole session; each test gets it
 after `reset()`, so tests stay independent without paying for a server start each. The simulator is
@@ -39,3 +40,14 @@ def simulator(simulator_server: SimulatorHandle) -> SimulatorHandle:
     """The simulator with fresh state: demo account only, no faults, no used weight, real clock, empty log."""
     simulator_server.simulator.reset()
     return simulator_server
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

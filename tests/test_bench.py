@@ -45,6 +45,23 @@ def test_a_met_target(enforced: bool) -> None:
     assert ("PASS" if enforced else "within target") in text
 
 
+@pytest.mark.parametrize(("ours_ms", "met"), [(104.0, True), (106.0, False)])
+@pytest.mark.parametrize("enforced", [False, True])
+def test_a_difference_target_compares_ours_minus_the_other(ours_ms: float, met: bool, enforced: bool) -> None:
+    """Scenario 4b: the whole family may import at most 5 ms slower than the balance endpoint alone."""
+    results = Results()
+    for sample in (100.0, 101.0, 99.0, 100.0):
+        results.add("import_family", "balance", sample)
+        results.add("import_family", "ours", ours_ms)
+    evaluated = results.evaluate()
+    [target] = evaluated["import_family"]["targets"]
+    assert target["diff"] == ours_ms - 100.0
+    assert passed(evaluated) is met
+    text = table(evaluated, enforced)
+    assert f"+{ours_ms - 100.0:.2f}" in text
+    assert ("FAIL" in text.upper()) is (enforced and not met)
+
+
 def test_the_import_venv_holds_the_runtime_dependencies_only(tmp_path: Path) -> None:
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     pinned = _runtime.requirements()

@@ -146,7 +146,10 @@ def test_base_url_from_the_environment(simulator: SimulatorHandle, unused_port: 
     assert len(simulator.simulator.requests) == 2
 
 
-@pytest.mark.parametrize("args", [["--help"], ["balance", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], *([command, "--help"] for command in ("balance", "account", "positions", "snapshot", "doctor"))],
+)
 def test_help_lists_the_environment_and_the_exit_statuses(args: list[str]) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0
@@ -197,16 +200,6 @@ def test_an_encrypted_key_without_a_terminal_names_the_passphrase_variable(
     assert "encrypted" in result.stderr
     assert "BINANCE_PRIVATE_KEY_PASSPHRASE" in result.stderr
     assert simulator.simulator.requests == []
-
-
-@pytest.fixture
-def unused_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def test_no_secret_in_any_output(simulator: SimulatorHandle) -> None:

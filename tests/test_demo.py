@@ -17,7 +17,11 @@ def test_demo_prints_tables_and_exits_zero() -> None:
     out = result.stdout
     assert "Local simulator at http://127.0.0.1:" in out
     tables = [line for line in out.splitlines() if line.startswith("ASSET")]
-    assert len(tables) == 2  # all balances, then USDT alone
-    assert sum(line.startswith("USDT ") for line in out.splitlines()) == 2
+    assert len(tables) == 3  # all balances, USDT alone, then the snapshot's assets
+    assert tables[2].split()[:4] == ["ASSET", "TOTAL", "USED", "FREE"]
+    usdt = [line.split() for line in out.splitlines() if line.startswith("USDT ")]
+    assert len(usdt) == 3
+    assert usdt[2][:4] == ["USDT", "15250.00000000", "295.25000000", "14954.75000000"]  # total, used, free
     assert "15250.00000000" in out  # the demo account's USDT total, exactly as sent
+    assert "$ binance-papi snapshot --base-url" in out
     assert DEMO_API_SECRET not in out + result.stderr

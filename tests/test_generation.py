@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,6 +23,16 @@ def run_generate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(GENERATE), *args], capture_output=True, text=True, check=False, timeout=120
     )
+
+
+def generate_from(spec: dict[str, Any], tmp_path: Path) -> Path:
+    """Generate `spec` (a changed copy) into a temporary package; its folder (`.../binance_papi_generated`)."""
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "pkg" / "binance_papi_generated"
+    result = run_generate("--spec", str(path), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
 
 
 def run_with_package(package: Path, script: str, *args: str) -> str:
@@ -79,7 +90,7 @@ def test_check_notices_an_added_file(tmp_path: Path) -> None:
 @pytest.fixture
 def changed_api(tmp_path: Path) -> Path:
     """A copy of the spec after a (made-up) API change: one new amount field, one new optional parameter."""
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     balance = spec["components"]["schemas"]["Balance"]
     balance["properties"]["optionWalletBalance"] = {
         "type": "string",
@@ -140,6 +151,136 @@ def test_regenerating_after_an_api_change(changed_api: Path, tmp_path: Path) -> 
     assert seen["value"] == "0.12345678"
     assert seen["query"].startswith("asset=USDT&portfolio=PM1&recvWindow=5000&timestamp=")
     assert "&signature=" in seen["query"]
+
+
+NEW_PATH = "/papi/v1/portfolio/collateral-rate"
+
+
+@pytest.fixture
+def new_endpoint() -> dict[str, Any]:
+    """A copy of the spec after Binance adds a (made-up) endpoint: a path, its operationId, weight, retry
+    safety, one optional parameter and a response schema, written as the README says."""
+    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    assert NEW_PATH not in spec["paths"]
+    spec["paths"][NEW_PATH] = {
+        "get": {
+            "tags": ["account"],
+            "operationId": "getPortfolioCollateralRate",
+            "summary": "Portfolio Margin Collateral Rate (USER_DATA)",
+            "description": "The collateral rate of each asset.\n\nWeight: 7 (IP). Security type: USER_DATA (signed).",
+            "x-weight": 7,
+            "x-retry-safe": True,
+            "x-security-type": "USER_DATA",
+            "x-signed": True,
+            "security": [{"ApiKeyAuth": []}],
+            "parameters": [
+                {"$ref": "#/components/parameters/assetOptional"},
+                {"$ref": "#/components/parameters/recvWindow"},
+                {"$ref": "#/components/parameters/timestamp"},
+                {"$ref": "#/components/parameters/signature"},
+            ],
+            "responses": {
+                "200": {
+                    "description": "One row per asset.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/CollateralRate"}}
+                        }
+                    },
+                },
+                "4XX": {"$ref": "#/components/responses/Error"},
+                "5XX": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    }
+    spec["components"]["schemas"]["CollateralRate"] = {
+        "type": "object",
+        "description": "An asset's collateral rate.",
+        "required": ["asset", "collateralRate", "updateTime"],
+        "properties": {
+            "asset": {"type": "string", "description": "Asset name."},
+            "collateralRate": {"type": "string", "format": "decimal", "description": "Collateral rate."},
+            "updateTime": {"type": "integer", "format": "int64", "description": "Last update (ms)."},
+        },
+        "additionalProperties": True,
+    }
+    return spec
+
+
+def test_a_new_endpoint_is_a_new_method_end_to_end(new_endpoint: dict[str, Any], tmp_path: Path) -> None:
+    out = generate_from(new_endpoint, tmp_path)
+    assert (out / "api" / "account" / "get_portfolio_collateral_rate.py").is_file()
+
+    # In a fresh interpreter the new package shadows the installed one; the hand-written clients pick the new
+    # method up from it. The server is a mock transport: it checks the signature over the query bytes it
+    # received (HMAC, Binance's rules, written here), fails the first attempt with a 503 and then answers.
+    script = textwrap.dedent(
+        """
+        import asyncio, hashlib, hmac, json, sys
+        from decimal import Decimal
+
+        import httpx
+        from binance_papi import AsyncPapiClient, PapiClient, async_signed_client, signed_client
+        from binance_papi_generated.client import OPERATIONS
+        from binance_papi_generated.models import CollateralRate
+
+        SECRET = "s" * 64
+        seen = []
+
+        def answer(request):
+            query = request.url.query.decode()
+            payload, _, signature = query.rpartition("&signature=")
+            expected = hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()
+            seen.append({"path": request.url.path, "query": query, "valid": signature == expected,
+                         "key": request.headers.get("X-MBX-APIKEY"), "weight": request.extensions.get("papi_weight"),
+                         "retry_safe": request.extensions.get("papi_retry_safe")})
+            if len(seen) % 2 == 1:
+                return httpx.Response(503, json={"code": -1001, "msg": "Internal error."})
+            row = {"asset": "BTC", "collateralRate": "0.95000000", "updateTime": 1767225600000}
+            return httpx.Response(200, json=[row])
+
+        options = {"base_url": "http://127.0.0.1:9", "httpx_args": {"transport": httpx.MockTransport(answer)}}
+        with signed_client("k" * 64, SECRET, **options) as client:
+            rows = client.get_portfolio_collateral_rate(asset="BTC")
+
+        async def main():
+            async_options = {**options, "httpx_args": {"transport": httpx.MockTransport(answer)}}
+            async with async_signed_client("k" * 64, SECRET, **async_options) as aclient:
+                return await aclient.get_portfolio_collateral_rate(asset="BTC")
+
+        async_rows = asyncio.run(main())
+        [row] = rows
+        operation = OPERATIONS["get_portfolio_collateral_rate"]
+        print(json.dumps({
+            "methods": [hasattr(PapiClient, "get_portfolio_collateral_rate"),
+                        hasattr(AsyncPapiClient, "get_portfolio_collateral_rate")],
+            "operation": [operation.method, operation.path, operation.weight, operation.retry_safe],
+            "model": type(row) is CollateralRate,
+            "types": [type(row.collateral_rate).__name__, type(row.update_time).__name__],
+            "values": [row.asset, str(row.collateral_rate), row.update_time],
+            "to_dict": row.to_dict(),
+            "async_equal": async_rows == rows,
+            "seen": seen,
+        }))
+        """
+    )
+    seen = json.loads(run_with_package(out, script))
+    assert seen["methods"] == [True, True]
+    assert seen["operation"] == ["GET", NEW_PATH, 7, True]
+    assert seen["model"] is True
+    assert seen["types"] == ["Decimal", "int"]
+    assert seen["values"] == ["BTC", "0.95000000", 1767225600000]
+    assert seen["to_dict"] == {"asset": "BTC", "collateralRate": "0.95000000", "updateTime": 1767225600000}
+    assert seen["async_equal"] is True
+    # Sync and async alike: the 503 (x-retry-safe) was retried, each attempt re-signed, weight 7 tagged.
+    requests = seen["seen"]
+    assert len(requests) == 4
+    for request in requests:
+        assert request["path"] == NEW_PATH
+        assert request["query"].startswith("asset=BTC&recvWindow=5000&timestamp=")
+        assert request["valid"] is True
+        assert request["key"] == "k" * 64
+        assert (request["weight"], request["retry_safe"]) == (7, True)
 
 
 HELPER_NAMES = ["result", "many", "row", "rows", "append", "cls", "d", "known", "checked", "item", "decoded", "model"]

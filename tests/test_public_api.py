@@ -100,3 +100,20 @@ def test_import_loads_nothing_heavy() -> None:
     )
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert loaded == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "binance_papi_generated",
+        "binance_papi_generated.client",
+        "binance_papi_generated.api.account.get_balance",
+        "binance_papi_generated.models.balance",
+        "binance_papi._client",
+    ],
+)
+def test_the_generated_package_imports_on_its_own_whatever_comes_first(module: str) -> None:
+    code = f"import {module}; from binance_papi import signed_client, Balance; print(signed_client.__name__)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "signed_client"

@@ -172,12 +172,12 @@ ONE_OF_REQUIRED = {
 }
 # path -> (limit parameter, its maximum, row time field, order, where the rows are)
 PAGING = {
-    "/papi/v1/um/income": ("limit", 1000, "time", "asc", ""),
-    "/papi/v1/cm/income": ("limit", 1000, "time", "asc", ""),
-    "/papi/v1/margin/marginLoan": ("size", 100, "timestamp", "desc", "rows"),
-    "/papi/v1/margin/repayLoan": ("size", 100, "timestamp", "desc", "rows"),
-    "/papi/v1/margin/marginInterestHistory": ("size", 100, "interestAccuredTime", "desc", "rows"),
-    "/papi/v1/portfolio/interest-history": ("size", 100, "interestAccuredTime", "desc", ""),
+    "/papi/v1/um/income": ("limit", "page", 1000, "time", "asc", ""),
+    "/papi/v1/cm/income": ("limit", "page", 1000, "time", "asc", ""),
+    "/papi/v1/margin/marginLoan": ("size", "current", 100, "timestamp", "desc", "rows"),
+    "/papi/v1/margin/repayLoan": ("size", "current", 100, "timestamp", "desc", "rows"),
+    "/papi/v1/margin/marginInterestHistory": ("size", "current", 100, "interestAccuredTime", "desc", "rows"),
+    "/papi/v1/portfolio/interest-history": ("size", None, 100, "interestAccuredTime", "desc", ""),
 }
 
 
@@ -459,18 +459,22 @@ def test_paging_describes_how_to_walk_the_history(path: str) -> None:
     if path not in PAGING:
         assert "x-paging" not in operation
         return
-    limit, max_limit, time_field, order, rows = PAGING[path]
+    limit, page, max_limit, time_field, order, rows = PAGING[path]
     assert operation["x-paging"] == {
         "start": "startTime",
         "end": "endTime",
         "limit": limit,
+        **({"page": page} if page else {}),
         "max-limit": max_limit,
         "time-field": time_field,
         "order": order,
         "rows": rows,
+        **({"exclude": ["txId"]} if "txId" in _parameters(operation) else {}),
     }
     params = _parameters(operation)
     assert params[limit]["schema"]["maximum"] == max_limit
+    if page:
+        assert params[page]["schema"]["minimum"] == 1
     assert params["startTime"]["required"] is params["endTime"]["required"] is False
     schema = resolve(_ok_content(operation)["schema"])
     row_schema = (schema["properties"][rows] if rows else schema)["items"]

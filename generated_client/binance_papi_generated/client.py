@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, overload
 
 import httpx
 
-from binance_papi._types import Operation
+from binance_papi._types import Operation, Paging
 
 from .types import UNSET, Unset
 
@@ -22,9 +23,12 @@ if TYPE_CHECKING:
     from .models.cm_position_risk import CmPositionRisk
     from .models.commission_rate import CommissionRate
     from .models.margin_interest_history import MarginInterestHistory
+    from .models.margin_interest_record import MarginInterestRecord
+    from .models.margin_loan_record import MarginLoanRecord
     from .models.margin_loan_records import MarginLoanRecords
     from .models.margin_max_borrowable import MarginMaxBorrowable
     from .models.margin_max_withdraw import MarginMaxWithdraw
+    from .models.margin_repay_record import MarginRepayRecord
     from .models.margin_repay_records import MarginRepayRecords
     from .models.negative_balance_exchange_records import NegativeBalanceExchangeRecords
     from .models.portfolio_interest import PortfolioInterest
@@ -250,6 +254,82 @@ OPERATIONS: dict[str, Operation] = {
 }
 """Every operation by method name: HTTP method, path, IP weight (`weight_with`: the weight when that
 parameter is passed) and whether it is safe to re-sign and send again (x-weight, x-retry-safe)."""
+
+PAGING: dict[str, Paging] = {
+    "get_um_income": Paging(
+        "get_um_income",
+        start="start_time",
+        end="end_time",
+        limit="limit",
+        page="page",
+        max_limit=1000,
+        max_range_ms=None,
+        time_attr="time",
+        descending=False,
+        rows_attr=None,
+    ),
+    "get_cm_income": Paging(
+        "get_cm_income",
+        start="start_time",
+        end="end_time",
+        limit="limit",
+        page="page",
+        max_limit=1000,
+        max_range_ms=17280000000,
+        time_attr="time",
+        descending=False,
+        rows_attr=None,
+    ),
+    "get_margin_loan_records": Paging(
+        "get_margin_loan_records",
+        start="start_time",
+        end="end_time",
+        limit="size",
+        page="current",
+        max_limit=100,
+        max_range_ms=2592000000,
+        time_attr="timestamp",
+        descending=True,
+        rows_attr="rows",
+    ),
+    "get_margin_repay_records": Paging(
+        "get_margin_repay_records",
+        start="start_time",
+        end="end_time",
+        limit="size",
+        page="current",
+        max_limit=100,
+        max_range_ms=2592000000,
+        time_attr="timestamp",
+        descending=True,
+        rows_attr="rows",
+    ),
+    "get_margin_interest_history": Paging(
+        "get_margin_interest_history",
+        start="start_time",
+        end="end_time",
+        limit="size",
+        page="current",
+        max_limit=100,
+        max_range_ms=2592000000,
+        time_attr="interest_accured_time",
+        descending=True,
+        rows_attr="rows",
+    ),
+    "get_portfolio_interest_history": Paging(
+        "get_portfolio_interest_history",
+        start="start_time",
+        end="end_time",
+        limit="size",
+        page=None,
+        max_limit=100,
+        max_range_ms=2592000000,
+        time_attr="interest_accured_time",
+        descending=True,
+        rows_attr=None,
+    ),
+}
+"""The history operations the `iter_*` methods walk (x-paging, x-max-time-range-ms), by method name."""
 
 
 class SyncOperations(Client):
@@ -713,6 +793,36 @@ class SyncOperations(Client):
             recv_window=recv_window,
         )
 
+    def iter_um_income(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        symbol: str | Unset = UNSET,
+        income_type: UmIncomeType | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> Iterator[UmIncome]:
+        """Every row of `get_um_income` from start_time to end_time, oldest first.
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate
+
+        return iterate(
+            self,
+            PAGING["get_um_income"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "symbol": symbol,
+                "income_type": income_type,
+                "recv_window": recv_window,
+            },
+        )
+
     def get_cm_income(
         self,
         *,
@@ -742,6 +852,36 @@ class SyncOperations(Client):
             page=page,
             limit=limit,
             recv_window=recv_window,
+        )
+
+    def iter_cm_income(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        symbol: str | Unset = UNSET,
+        income_type: CmIncomeType | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> Iterator[CmIncome]:
+        """Every row of `get_cm_income` from start_time to end_time, oldest first.
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate
+
+        return iterate(
+            self,
+            PAGING["get_cm_income"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "symbol": symbol,
+                "income_type": income_type,
+                "recv_window": recv_window,
+            },
         )
 
     def get_margin_loan_records(
@@ -778,6 +918,36 @@ class SyncOperations(Client):
             recv_window=recv_window,
         )
 
+    def iter_margin_loan_records(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> Iterator[MarginLoanRecord]:
+        """Every row of `get_margin_loan_records` from start_time to end_time, newest first.
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate
+
+        return iterate(
+            self,
+            PAGING["get_margin_loan_records"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "archived": archived,
+                "recv_window": recv_window,
+            },
+        )
+
     def get_margin_repay_records(
         self,
         *,
@@ -810,6 +980,36 @@ class SyncOperations(Client):
             size=size,
             archived=archived,
             recv_window=recv_window,
+        )
+
+    def iter_margin_repay_records(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> Iterator[MarginRepayRecord]:
+        """Every row of `get_margin_repay_records` from start_time to end_time, newest first.
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate
+
+        return iterate(
+            self,
+            PAGING["get_margin_repay_records"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "archived": archived,
+                "recv_window": recv_window,
+            },
         )
 
     def get_margin_interest_history(
@@ -845,6 +1045,36 @@ class SyncOperations(Client):
             recv_window=recv_window,
         )
 
+    def iter_margin_interest_history(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> Iterator[MarginInterestRecord]:
+        """Every row of `get_margin_interest_history` from start_time to end_time, newest first.
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate
+
+        return iterate(
+            self,
+            PAGING["get_margin_interest_history"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "archived": archived,
+                "recv_window": recv_window,
+            },
+        )
+
     def get_portfolio_interest_history(
         self,
         *,
@@ -870,6 +1100,34 @@ class SyncOperations(Client):
             end_time=end_time,
             size=size,
             recv_window=recv_window,
+        )
+
+    def iter_portfolio_interest_history(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> Iterator[PortfolioInterest]:
+        """Every row of `get_portfolio_interest_history` from start_time to end_time, newest first.
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate
+
+        return iterate(
+            self,
+            PAGING["get_portfolio_interest_history"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "recv_window": recv_window,
+            },
         )
 
     def get_negative_balance_exchange_record(
@@ -1357,6 +1615,36 @@ class AsyncOperations(Client):
             recv_window=recv_window,
         )
 
+    def iter_um_income(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        symbol: str | Unset = UNSET,
+        income_type: UmIncomeType | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> AsyncIterator[UmIncome]:
+        """Every row of `get_um_income` from start_time to end_time, oldest first (`async for`).
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate_async
+
+        return iterate_async(
+            self,
+            PAGING["get_um_income"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "symbol": symbol,
+                "income_type": income_type,
+                "recv_window": recv_window,
+            },
+        )
+
     async def get_cm_income(
         self,
         *,
@@ -1386,6 +1674,36 @@ class AsyncOperations(Client):
             page=page,
             limit=limit,
             recv_window=recv_window,
+        )
+
+    def iter_cm_income(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        symbol: str | Unset = UNSET,
+        income_type: CmIncomeType | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> AsyncIterator[CmIncome]:
+        """Every row of `get_cm_income` from start_time to end_time, oldest first (`async for`).
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate_async
+
+        return iterate_async(
+            self,
+            PAGING["get_cm_income"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "symbol": symbol,
+                "income_type": income_type,
+                "recv_window": recv_window,
+            },
         )
 
     async def get_margin_loan_records(
@@ -1422,6 +1740,36 @@ class AsyncOperations(Client):
             recv_window=recv_window,
         )
 
+    def iter_margin_loan_records(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> AsyncIterator[MarginLoanRecord]:
+        """Every row of `get_margin_loan_records` from start_time to end_time, newest first (`async for`).
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate_async
+
+        return iterate_async(
+            self,
+            PAGING["get_margin_loan_records"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "archived": archived,
+                "recv_window": recv_window,
+            },
+        )
+
     async def get_margin_repay_records(
         self,
         *,
@@ -1454,6 +1802,36 @@ class AsyncOperations(Client):
             size=size,
             archived=archived,
             recv_window=recv_window,
+        )
+
+    def iter_margin_repay_records(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> AsyncIterator[MarginRepayRecord]:
+        """Every row of `get_margin_repay_records` from start_time to end_time, newest first (`async for`).
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate_async
+
+        return iterate_async(
+            self,
+            PAGING["get_margin_repay_records"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "archived": archived,
+                "recv_window": recv_window,
+            },
         )
 
     async def get_margin_interest_history(
@@ -1489,6 +1867,36 @@ class AsyncOperations(Client):
             recv_window=recv_window,
         )
 
+    def iter_margin_interest_history(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str | Unset = UNSET,
+        archived: bool | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> AsyncIterator[MarginInterestRecord]:
+        """Every row of `get_margin_interest_history` from start_time to end_time, newest first (`async for`).
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate_async
+
+        return iterate_async(
+            self,
+            PAGING["get_margin_interest_history"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "archived": archived,
+                "recv_window": recv_window,
+            },
+        )
+
     async def get_portfolio_interest_history(
         self,
         *,
@@ -1514,6 +1922,34 @@ class AsyncOperations(Client):
             end_time=end_time,
             size=size,
             recv_window=recv_window,
+        )
+
+    def iter_portfolio_interest_history(
+        self,
+        *,
+        start_time: int,
+        end_time: int | None = None,
+        asset: str | Unset = UNSET,
+        recv_window: int | Unset = UNSET,
+        page_size: int | None = None,
+    ) -> AsyncIterator[PortfolioInterest]:
+        """Every row of `get_portfolio_interest_history` from start_time to end_time, newest first (`async for`).
+
+        Times in ms, both inclusive; end_time defaults to now. Walks the range in windows within the documented
+        maximum and pages of `page_size` rows (default and at most the documented maximum), each row once.
+        """
+        from binance_papi._paging import iterate_async
+
+        return iterate_async(
+            self,
+            PAGING["get_portfolio_interest_history"],
+            start=start_time,
+            end=end_time,
+            page_size=page_size,
+            filters={
+                "asset": asset,
+                "recv_window": recv_window,
+            },
         )
 
     async def get_negative_balance_exchange_record(

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import binance_papi_generated.models as _models
 
-from ._client import AsyncPapiClient, PapiClient, async_signed_client, signed_client
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -39,6 +38,12 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from binance_papi_generated.models import *  # noqa: F403  (the models, for type checkers)
+
+    from ._client import AsyncPapiClient, PapiClient, async_signed_client, signed_client
+
+# The clients are built on the generated package, which imports this package's runtime (_types, _errors,
+# _parsing): importing them on first use keeps `import binance_papi_generated...` working on its own.
+_CLIENT_NAMES = frozenset({"AsyncPapiClient", "PapiClient", "async_signed_client", "signed_client"})
 
 __all__ = [
     "UNSET",
@@ -79,8 +84,14 @@ __all__ = [
 __all__ += _models.__all__
 
 
-def __getattr__(name: str) -> Any:  # noqa: ANN401  (a model class)
+def __getattr__(name: str) -> Any:  # noqa: ANN401  (a client or a model class)
     # The models are imported on first use, so `import binance_papi` stays light however many there are.
+    if name in _CLIENT_NAMES:
+        from . import _client
+
+        value = getattr(_client, name)
+        globals()[name] = value
+        return value
     if name in _models.__all__:
         return getattr(_models, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

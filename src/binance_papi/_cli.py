@@ -1,6 +1,13 @@
 """The `binance-papi` command line.
 
-    binance-papi balance [--asset X] [--json] [--base-url URL]
+    binance-papi balance [--asset X] [--json]     per-asset balances (GET /papi/v1/balance)
+    binance-papi account [--json]                 uniMMR, equity, margins, status (GET /papi/v1/account)
+    binance-papi positions [--all] [--json]       UM and CM positions (positionRisk)
+    binance-papi snapshot [--all] [--json]        account_snapshot(): per-asset total/used/free, health, positions
+    binance-papi doctor                           connectivity, clock, key type, credentials, weight, ban
+
+Every command takes --base-url, --recv-window, --timeout and --private-key-file. Tables and JSON are
+rendered by `_cli_render`, the doctor's checks live in `_doctor`.
 
 Credentials come from the environment (see ENVIRONMENT, shown by `--help`): BINANCE_API_KEY, and
 BINANCE_API_SECRET for an HMAC key or BINANCE_PRIVATE_KEY_FILE (or --private-key-file) for an RSA or Ed25519
@@ -12,17 +19,24 @@ of failure (EXIT_CODES, described by EXIT_STATUS). No secret is ever printed.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
-from binance_papi_generated.models import Balance
-
-from ._client import signed_client
+from ._cli_render import (
+    open_only,
+    positions_json,
+    render_account,
+    render_balances,
+    render_positions,
+    render_snapshot,
+    snapshot_json,
+    to_json,
+)
+from ._client import PapiClient, signed_client
 from ._constants import DEFAULT_BASE_URL, DEFAULT_RECV_WINDOW
 from ._errors import (
     APIError,
@@ -35,10 +49,14 @@ from ._errors import (
     RateLimitError,
     RequestValidationError,
     ServerError,
+    SnapshotError,
     TimestampError,
     TransportError,
 )
+from ._retry import RetryPolicy
 from ._version import __version__
+
+T = TypeVar("T")
 
 # Exit statuses, most specific first (2 is click's usage error).
 EXIT_CODES: list[tuple[type[PapiError], int]] = [
@@ -55,22 +73,6 @@ EXIT_CODES: list[tuple[type[PapiError], int]] = [
     (APIError, 10),
     (PapiError, 10),
 ]
-
-COLUMNS: list[tuple[str, str]] = [
-    ("asset", "ASSET"),
-    ("totalWalletBalance", "TOTAL WALLET"),
-    ("crossMarginFree", "CROSS FREE"),
-    ("crossMarginLocked", "CROSS LOCKED"),
-    ("crossMarginBorrowed", "CROSS BORROWED"),
-    ("crossMarginInterest", "CROSS INTEREST"),
-    ("umWalletBalance", "UM WALLET"),
-    ("umUnrealizedPNL", "UM UPNL"),
-    ("cmWalletBalance", "CM WALLET"),
-    ("cmUnrealizedPNL", "CM UPNL"),
-    ("negativeBalance", "NEGATIVE"),
-    ("updateTime", "UPDATED (UTC)"),
-]
-NUMERIC = {key for key, _ in COLUMNS} - {"asset", "updateTime"}
 
 ENVIRONMENT: list[tuple[str, str]] = [
     ("BINANCE_API_KEY", "the API key (required)"),
@@ -106,28 +108,10 @@ def _epilog() -> str:
 EPILOG = _epilog()
 
 
-def _utc(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def render_table(balances: list[Balance]) -> str:
-    """An aligned table; amounts exactly as received ("" stays empty), numbers right-aligned."""
-    rows = [[h for _, h in COLUMNS]]
-    for balance in balances:
-        wire = balance.to_dict()
-        rows.append([_utc(balance.update_time) if key == "updateTime" else str(wire[key]) for key, _ in COLUMNS])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = []
-    for row in rows:
-        cells = [
-            cell.rjust(width) if key in NUMERIC else cell.ljust(width)
-            for (key, _), cell, width in zip(COLUMNS, row, widths, strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
 def exit_code(error: PapiError) -> int:
+    """The exit status of an error's kind; a failed snapshot exits as its first failed part."""
+    if isinstance(error, SnapshotError):
+        error = error.error
     return next(code for cls, code in EXIT_CODES if isinstance(error, cls))
 
 
@@ -137,45 +121,139 @@ def main() -> None:
     """Binance Portfolio Margin from the command line (credentials from the environment, below)."""
 
 
-@main.command(epilog=EPILOG)
-@click.option("--asset", help="One asset (e.g. USDT, upper case) instead of all.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON Binance sent (exact strings).")
-@click.option(
-    "--base-url",
-    default=DEFAULT_BASE_URL,
-    envvar="BINANCE_BASE_URL",
-    show_default=True,
-    show_envvar=True,
-    help="API host, e.g. the simulator's.",
+_CONNECTION_OPTIONS = [
+    click.option(
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        envvar="BINANCE_BASE_URL",
+        show_default=True,
+        show_envvar=True,
+        help="API host, e.g. the simulator's.",
+    ),
+    click.option("--recv-window", type=int, default=DEFAULT_RECV_WINDOW, show_default=True, help="ms (1..60000)."),
+    click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per request."),
+    click.option(
+        "--private-key-file",
+        type=click.Path(dir_okay=False),
+        envvar="BINANCE_PRIVATE_KEY_FILE",
+        show_envvar=True,
+        help="RSA or Ed25519 private key (PEM) instead of BINANCE_API_SECRET.",
+    ),
+]
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON with the exact strings Binance sent.")
+_ALL_OPTION = click.option(
+    "--all", "all_positions", is_flag=True, help="Also the symbols without a position (Binance lists them at 0)."
 )
-@click.option("--recv-window", type=int, default=DEFAULT_RECV_WINDOW, show_default=True, help="ms (1..60000).")
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
-@click.option(
-    "--private-key-file",
-    type=click.Path(dir_okay=False),
-    envvar="BINANCE_PRIVATE_KEY_FILE",
-    show_envvar=True,
-    help="RSA or Ed25519 private key (PEM) instead of BINANCE_API_SECRET.",
-)
-def balance(
-    *, asset: str | None, as_json: bool, base_url: str, recv_window: int, timeout: float, private_key_file: str | None
-) -> None:
-    """Query account balance (GET /papi/v1/balance)."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _connection_options(command: F) -> F:
+    for option in reversed(_CONNECTION_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _client(connection: dict[str, Any], *, retry: RetryPolicy | None = None) -> PapiClient:
+    """A client from the options and the environment's credentials (RequestValidationError when they are wrong)."""
+    credentials = _credentials(connection["private_key_file"])
+    return signed_client(
+        **credentials,
+        base_url=connection["base_url"],
+        recv_window=connection["recv_window"],
+        timeout=connection["timeout"],
+        retry=retry,
+    )
+
+
+def _fetch(connection: dict[str, Any], fetch: Callable[[PapiClient], T]) -> T:
+    """`fetch(client)`, or exit with the error on one line of stderr and its exit status."""
     try:
-        credentials = _credentials(private_key_file)
-        with signed_client(**credentials, base_url=base_url, recv_window=recv_window, timeout=timeout) as client:
-            result = client.get_balance() if asset is None else client.get_balance(asset=asset)
+        with _client(connection) as client:
+            return fetch(client)
     except PapiError as error:
         click.echo(f"binance-papi: {type(error).__name__}: {error}", err=True)
         sys.exit(exit_code(error))
+
+
+@main.command(epilog=EPILOG)
+@click.option("--asset", help="One asset (e.g. USDT, upper case) instead of all.")
+@_JSON_OPTION
+@_connection_options
+def balance(*, asset: str | None, as_json: bool, **connection: Any) -> None:  # noqa: ANN401
+    """Query account balance (GET /papi/v1/balance, weight 20)."""
+    result = _fetch(connection, lambda c: c.get_balance() if asset is None else c.get_balance(asset=asset))
     balances = result if isinstance(result, list) else [result]
     if as_json:
         payload: Any = [b.to_dict() for b in balances] if isinstance(result, list) else result.to_dict()
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(to_json(payload))
     elif balances:
-        click.echo(render_table(balances))
+        click.echo(render_balances(balances))
     else:
         click.echo("No balances.")
+
+
+@main.command(epilog=EPILOG)
+@_JSON_OPTION
+@_connection_options
+def account(*, as_json: bool, **connection: Any) -> None:  # noqa: ANN401
+    """Account health: uniMMR, equity, margins, status (GET /papi/v1/account, weight 20)."""
+    result = _fetch(connection, lambda c: c.get_account())
+    click.echo(to_json(result.to_dict()) if as_json else render_account(result))
+
+
+@main.command(epilog=EPILOG)
+@_ALL_OPTION
+@_JSON_OPTION
+@_connection_options
+def positions(*, all_positions: bool, as_json: bool, **connection: Any) -> None:  # noqa: ANN401
+    """UM and CM positions (GET /papi/v1/um/positionRisk, weight 5, and /papi/v1/cm/positionRisk, weight 1)."""
+    um, cm = _fetch(connection, lambda c: (c.get_um_position_risk(), c.get_cm_position_risk()))
+    if not all_positions:
+        um, cm = open_only(um), open_only(cm)
+    click.echo(to_json(positions_json(um, cm)) if as_json else render_positions(um, cm))
+
+
+@main.command(epilog=EPILOG)
+@_ALL_OPTION
+@_JSON_OPTION
+@_connection_options
+def snapshot(*, all_positions: bool, as_json: bool, **connection: Any) -> None:  # noqa: ANN401
+    """The account at one moment: six endpoints at once (account_snapshot(), weight 56).
+
+    Per asset total / used / free (total = wallet balance; used = cross margin locked + UM and CM initial
+    margin; free = total - used), the wallets and margins, the account's uniMMR, equity, status and
+    maintenance margin, and the positions.
+    """
+    result = _fetch(connection, lambda c: c.account_snapshot())
+    if as_json:
+        click.echo(to_json(snapshot_json(result, all_positions=all_positions)))
+    else:
+        click.echo(render_snapshot(result, all_positions=all_positions))
+
+
+@main.command(epilog=EPILOG)
+@_connection_options
+def doctor(**connection: Any) -> None:  # noqa: ANN401
+    """Check the set-up: connectivity, clock offset, key type, credentials, used weight, bans.
+
+    Sends three light requests (weight 3: ping, server time, the lightest signed read), without retries, and
+    nothing during a ban. One line per check; the exit status is 0 when all pass, else the failing kind's.
+    """
+    from ._doctor import Status, run_checks
+
+    try:
+        with _client(connection, retry=RetryPolicy.disabled()) as client:
+            checks = run_checks(client, exit_code)
+    except PapiError as error:
+        click.echo(f"binance-papi: {type(error).__name__}: {error}", err=True)
+        sys.exit(exit_code(error))
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        click.echo(f"{check.status.value:<4}  {check.name:<{width}}  {check.detail}")
+    failed = [check for check in checks if check.status is Status.FAIL]
+    if failed:
+        sys.exit(failed[0].exit_code)
 
 
 def _credentials(private_key_file: str | None) -> dict[str, Any]:

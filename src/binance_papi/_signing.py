@@ -128,6 +128,11 @@ class BinanceAuth(httpx.Auth):
     def key_type(self) -> str:
         return self._signer.key_type
 
+    @property
+    def masked_api_key(self) -> str:
+        """The API key's first four characters, enough to tell keys apart (never the whole key)."""
+        return mask(self._api_key)
+
     def local_time_ms(self) -> int:
         """The local clock, without the offset."""
         return self._clock()
@@ -161,4 +166,4 @@ class BinanceAuth(httpx.Auth):
         yield request
 
     def __repr__(self) -> str:
-        return f"BinanceAuth(key_type={self.key_type!r}, api_key={mask(self._api_key)!r})"
+        return f"BinanceAuth(key_type={self.key_type!r}, api_key={self.masked_api_key!r})"

@@ -11,7 +11,7 @@ from typing import Generic, Literal, NamedTuple, TypeVar
 
 from attrs import define
 
-__all__ = ["UNSET", "Operation", "Response", "Unset"]
+__all__ = ["UNSET", "Operation", "Paging", "Response", "Unset"]
 
 
 class Unset:
@@ -55,3 +55,28 @@ class Operation(NamedTuple):
     """The weight when the named parameter is passed, where it differs (Binance's x-weight-with)."""
     retry_safe: bool
     """Read-only: safe to re-sign and send again after a failure whose outcome is unknown."""
+
+
+class Paging(NamedTuple):
+    """How the paging helper walks one history operation (the spec's x-paging), as `PAGING` lists it.
+
+    Parameter and attribute names are the Python ones of the generated method and row model.
+    """
+
+    operation: str
+    """The client method that fetches one page, e.g. "get_um_income"."""
+    start: str
+    end: str
+    limit: str
+    """The page-size parameter (`limit` or `size`)."""
+    page: str | None
+    """The page-number parameter (`page` or `current`), used only for rows tied on one millisecond."""
+    max_limit: int
+    max_range_ms: int | None
+    """The longest window (endTime - startTime, ms) one request may ask for (x-max-time-range-ms), if any."""
+    time_attr: str
+    """The row attribute holding the row's time (ms)."""
+    descending: bool
+    """Rows come newest first."""
+    rows_attr: str | None
+    """The body attribute holding the rows (`rows` of {rows, total}); None when the body is the list."""
