@@ -670,6 +670,7 @@ def test_429_over_the_cap_is_raised_at_once(
 def test_used_weight_after_both_shapes_and_on_detailed_headers(
     simulator: SimulatorHandle, caplog: pytest.LogCaptureFixture, mode: Mode
 ) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     caplog.set_level(logging.DEBUG, logger="binance_papi")
     sim = simulator.simulator
     sim.faults.schedule([None, None, None, None, "503-unavailable"])  # the 5th call is retried once

@@ -503,6 +503,7 @@ def test_timestamp_fault_is_1021_through_client(simulator: SimulatorHandle) -> N
 
 
 def test_used_weight_header_on_every_response(simulator: SimulatorHandle, http: httpx.Client) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     ts = now(simulator)
     responses = [
         get(http, signed(f"timestamp={ts}")),  # 200, +20
@@ -909,6 +910,7 @@ def test_start_reports_a_port_in_use() -> None:
 
 
 def test_async_client_and_many_concurrent_requests(simulator: SimulatorHandle) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     simulator.simulator.weight_limit = 10**9
 
     async def main() -> list[Any]:

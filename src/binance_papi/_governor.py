@@ -198,15 +198,18 @@ class Governor:
         self._prev_used = 0  # the previous window's count, while the new one is unconfirmed
         self._confirmed = True  # an answer has shown the server in the current window
         self._heard = False  # an answer of the current window has given its count
+        self._own = 0  # weight of our answers counted in the current window
+        self._used_at = 0.0  # local time of the answer that gave `_used`
         self._blocked_until = 0.0  # local time before which nothing is sent (429/418 Retry-After)
 
     # --- clock and windows ---------------------------------------------------------------------------------
 
     def _offset_ms(self) -> float:
+        """Server minus local clock: the lowest the Date headers allow, so windows roll late rather than early."""
         lo, hi = self._offset_lo, self._offset_hi
         if lo == -math.inf or hi == math.inf:
             return 0.0
-        return (lo + hi) / 2
+        return lo
 
     def _uncertainty_ms(self) -> float | None:
         lo, hi = self._offset_lo, self._offset_hi
@@ -235,6 +238,7 @@ class Governor:
         self._used = 0
         self._held = 0
         self._heard = False
+        self._own = 0
         # Nothing counted and nothing in flight in the old window: the server's window does not matter.
         self._confirmed = self._prev_used == 0 and self._pending == 0
 
@@ -265,24 +269,46 @@ class Governor:
         pending = self._pending
         if counted + pending + weight > cap:
             return False
+        if self._heard:
+            # What other processes have spent since the server last told us, at the pace they have kept this
+            # window: when that would not fit, only a request that refreshes the count goes out.
+            counted += self._others_since(now)
+            if pending and counted + pending + weight > cap:
+                return False
         if pending:
             if not self._heard:
-                # Until an answer of the window gives the server's count (another process may have spent most
-                # of it), no more than the headroom in flight.
-                if pending + weight > limit - cap:
-                    return False
-            elif pending + weight > (cap - counted) / 2:
-                # Then at most half of what is left, so that processes filling the window from the same
-                # header cannot together overshoot it.
+                # One at a time until an answer of the window gives the server's count: another process may
+                # have spent all of it but the headroom, which a blind burst of several processes would exceed.
                 return False
-        if not self._confirmed:
-            started = self._index * self.window_ms
-            if self._server_ms(now) - started >= self._grace_ms():
-                self._confirmed = True
-            elif self._prev_used + pending + weight > limit:
-                # The server may still be in the old window: only what that one has left goes out.
+            if pending + weight > (cap - counted) * self._own_share() / 2:
+                # Then at most half of this process's share of what is left (its part of the window's weight
+                # so far): processes filling the window from counts a little old stay under it together.
                 return False
-        return True
+        return self._old_window_allows(weight + pending, limit, now)
+
+    def _old_window_allows(self, in_flight: int, limit: int, now: float) -> bool:
+        """Right after a boundary, the server may still be in the old window: only what that one has left goes."""
+        if self._confirmed:
+            return True
+        if self._server_ms(now) - self._index * self.window_ms >= self._grace_ms():
+            self._confirmed = True
+            return True
+        return self._prev_used + in_flight <= limit
+
+    def _own_share(self) -> float:
+        """This process's part of the weight the server counted this window (1 when it is alone)."""
+        if self._used <= 0 or self._own >= self._used:
+            return 1.0
+        return max(0.1, self._own / self._used)
+
+    def _others_since(self, now: float) -> int:
+        """Weight other processes likely spent since the latest count: their pace this window times its age."""
+        others = self._used - self._own
+        start_s = self._local_s(self._index * self.window_ms)
+        elapsed = self._used_at - start_s
+        if others <= 0 or elapsed < self.window_ms / 20000:
+            return 0
+        return math.ceil(others / elapsed * max(0.0, now - self._used_at))
 
     def _grant(self, weight: int, now: float) -> Ticket:
         self._pending += weight
@@ -460,9 +486,12 @@ class Governor:
                 self._roll_to(window)
             if window == self._index:
                 self._confirmed = True
+                if ticket is not None:
+                    self._own += ticket.weight
                 if used is not None:
                     self._heard = True
-                    self._used = max(self._used, used)
+                    if used >= self._used:
+                        self._used, self._used_at = used, now
             elif window == self._index - 1 and used is not None and used > self._prev_used:
                 self._prev_used = used
             if retry_after is not None and retry_after > 0:
@@ -475,6 +504,7 @@ class Governor:
         self._used = 0
         self._held = 0
         self._heard = False
+        self._own = 0
         self._confirmed = True
 
     def _answer_window(self, date: str | None, ticket: Ticket | None, now: float) -> int:
