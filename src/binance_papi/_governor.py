@@ -231,8 +231,11 @@ class Governor:
 
     def _roll(self, now: float) -> None:
         index = self._window_of(self._server_ms(now))
-        if index <= self._index:
-            return
+        if index > self._index:
+            self._enter(index, confirmed=False)
+
+    def _enter(self, index: int, *, confirmed: bool) -> None:
+        """Start window `index`: the current one becomes the previous (or nothing, when one was skipped)."""
         self._prev_used = self._used + self._held if index == self._index + 1 else 0
         self._index = index
         self._used = 0
@@ -240,7 +243,7 @@ class Governor:
         self._heard = False
         self._own = 0
         # Nothing counted and nothing in flight in the old window: the server's window does not matter.
-        self._confirmed = self._prev_used == 0 and self._pending == 0
+        self._confirmed = confirmed or (self._prev_used == 0 and self._pending == 0)
 
     def _learn_offset(self, date: str | None, sent: float, received: float) -> None:
         """Narrow the server-clock interval with one answer's Date (its second was read in [sent, received])."""
@@ -483,7 +486,7 @@ class Governor:
                 self._release(ticket)
             window = self._answer_window(date, ticket, now)
             if window > self._index:
-                self._roll_to(window)
+                self._enter(window, confirmed=True)
             if window == self._index:
                 self._confirmed = True
                 if ticket is not None:
@@ -497,15 +500,6 @@ class Governor:
             if retry_after is not None and retry_after > 0:
                 self._blocked_until = max(self._blocked_until, now + retry_after)
             self._pump(now)
-
-    def _roll_to(self, index: int) -> None:
-        self._prev_used = self._used + self._held if index == self._index + 1 else 0
-        self._index = index
-        self._used = 0
-        self._held = 0
-        self._heard = False
-        self._own = 0
-        self._confirmed = True
 
     def _answer_window(self, date: str | None, ticket: Ticket | None, now: float) -> int:
         """The server window an answer was counted in: from its Date when that decides, else the clock."""
