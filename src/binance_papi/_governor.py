@@ -33,8 +33,6 @@ it off for that client.
 
 from __future__ import annotations
 
-import asyncio
-import calendar
 import contextlib
 import math
 import threading
@@ -42,13 +40,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate
 from typing import TYPE_CHECKING, Final
 
 from ._constants import USED_WEIGHT_HEADER
 from ._errors import RequestValidationError, WeightBudgetExceeded
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
 __all__ = [
@@ -170,6 +169,9 @@ def _date_seconds(value: str) -> int | None:
     cached = _date_cache
     if cached[0] == value:
         return cached[1]
+    import calendar  # here: `import binance_papi` stays light (a Date changes once a second)
+    from email.utils import parsedate
+
     parsed = parsedate(value)
     seconds = calendar.timegm((*parsed[:6], 0, 0, 0)) if parsed is not None else None
     _date_cache = (value, seconds)
@@ -438,6 +440,8 @@ class Governor:
         first = self._try_acquire(weight, config)
         if isinstance(first, Ticket):
             return first
+        import asyncio  # here: sync users never import it
+
         waiter = first
         loop = asyncio.get_running_loop()
         started = time.monotonic()
