@@ -105,12 +105,22 @@ class Simulator:
     base_url: str
 
     @classmethod
-    def start(cls, assets: int, positions: int = 0, timeout: float = 20.0) -> Simulator:
+    def start(
+        cls,
+        assets: int,
+        positions: int = 0,
+        timeout: float = 20.0,
+        *,
+        weight_limit: int = UNLIMITED_WEIGHT,
+        window_seconds: float | None = None,
+    ) -> Simulator:
         """Start it and wait (at most `timeout` s) for its "listening on" line."""
         argv = [PYTHON, "-m", "binance_papi.simulator", "--port", "0", "--large-assets", str(assets)]
         if positions:
             argv += ["--positions", str(positions)]
-        argv += ["--weight-limit", str(UNLIMITED_WEIGHT)]
+        argv += ["--weight-limit", str(weight_limit)]
+        if window_seconds is not None:
+            argv += ["--window-seconds", str(window_seconds)]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, cwd=ROOT, env=child_env())
         try:
             assert proc.stdout is not None  # noqa: S101  (stdout=PIPE)

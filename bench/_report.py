@@ -52,8 +52,12 @@ SCENARIOS = (
         "sync_5",
         "1 sync, 5-asset account",
         "us/call",
-        {"floor": "floor: httpx.Client + hmac + json.loads", "ours": "ours: get_balance.sync"},
-        (Target("floor", "max", 1.10),),
+        {
+            "floor": "floor: httpx.Client + hmac + json.loads",
+            "nogov": "ours, weight governor off",
+            "ours": "ours: get_balance.sync (governor on)",
+        },
+        (Target("floor", "max", 1.10), Target("nogov", "max", 1.03)),
     ),
     Scenario(
         "sync_1000",
@@ -260,3 +264,39 @@ def table(evaluated: dict[str, Any], enforced: bool) -> str:
 
 def passed(evaluated: dict[str, Any]) -> bool:
     return all(target["pass"] for data in evaluated.values() for target in data["targets"])
+
+
+LOAD_MIN_SERVED = 0.90
+"""Governor on: the weight served in every full window, at least this share of the limit (and no 429, no 418)."""
+
+
+def load_verdicts(load: dict[str, Any]) -> dict[str, bool]:
+    """The load scenario's targets, governor on: zero 429, zero 418, every full window served >= 90%."""
+    on = load["on"]
+    return {
+        "no 429": on["statuses"].get("429", 0) == 0,
+        "no 418": on["statuses"].get("418", 0) == 0,
+        "served >= 90% in every full window": on["windows"] > 0 and on["min_served"] >= LOAD_MIN_SERVED,
+    }
+
+
+def load_table(load: dict[str, Any], enforced: bool) -> str:
+    """The load scenario: per governor setting, windows, served share of the limit, 429s and 418s."""
+    head = f"{'9 weight governor, load':<27} {'variant':<34} {'full windows':>12} {'served min/median':>18}"
+    head += f" {'429':>6} {'418':>6}"
+    lines = [head, "-" * len(head)]
+    for key, label in (("on", "governor on (2 processes)"), ("off", "governor off (same load)")):
+        data = load[key]
+        served = f"{data['min_served']:.0%} / {data['median_served']:.0%}" if data["windows"] else "-"
+        statuses = data["statuses"]
+        lines.append(
+            f"{'':<27} {label:<34} {data['windows']:>12} {served:>18} "
+            f"{statuses.get('429', 0):>6} {statuses.get('418', 0):>6}"
+        )
+    verdicts = load_verdicts(load)
+    lines.append(f"{'':<27} target (governor on): {', '.join(verdicts)}: {_verdict(all(verdicts.values()), enforced)}")
+    lines.append(
+        f"{'':<27} limit {load['limit']} per {load['window_s']:g} s window, {load['seconds']:g} s per variant, "
+        f"each process {load['threads']} threads + {load['tasks']} async tasks (balance and account_snapshot)"
+    )
+    return "\n".join(lines)

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ._cases import CASES, SIMULATORS, SNAPSHOT_MODES, SNAPSHOT_ROUND_TRIP
-from ._procs import PYTHON, ROOT, MachineLoad, Pinning, Simulator, Worker, measured_run, timed_run
-from ._report import Results, passed, table
+from ._procs import PYTHON, ROOT, MachineLoad, Pinning, Simulator, Worker, child_env, measured_run, timed_run
+from ._report import Results, load_table, load_verdicts, passed, table
 from ._runtime import ensure as runtime_python
 
 CONCURRENCY = 32
@@ -81,6 +81,8 @@ class Config:
     memory_every: int
     """Measure memory every this many rounds (it hardly varies; each sample costs two processes)."""
     warmup: int
+    load_seconds: float
+    """Scenario 9 (weight governor under load): seconds per variant, in windows of LOAD_WINDOW_S."""
 
 
 FULL = Config(
@@ -99,6 +101,7 @@ FULL = Config(
     memory_calls=500,
     memory_every=4,
     warmup=3,
+    load_seconds=8.0,
 )
 QUICK = Config(
     rounds=2,
@@ -116,6 +119,7 @@ QUICK = Config(
     memory_calls=50,
     memory_every=2,
     warmup=1,
+    load_seconds=3.0,
 )
 
 
@@ -154,10 +158,11 @@ class Bench:
             blocks, block_calls = config.sync_large_blocks, config.sync_large_block_calls
         else:
             blocks, block_calls = config.sync_small_blocks, config.sync_small_block_calls
+        variants = ("floor", "nogov", "ours") if scenario == "sync_5" else ("floor", "ours")
         command = {
             "op": "sync",
             "case": scenario,
-            "variants": list(_ordered(("floor", "ours"), round_index)),
+            "variants": list(_ordered(variants, round_index)),
             "blocks": blocks,
             "block_calls": block_calls,
             "warmup": self.config.warmup,
@@ -267,6 +272,60 @@ class Bench:
             print(f"round {index + 1}/{config.rounds} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
+LOAD_LIMIT = 3000
+LOAD_WINDOW_S = 1.0
+LOAD_PROCESSES = 2
+LOAD_THREADS = 4
+LOAD_TASKS = 24
+
+
+def load_scenario(seconds: float, pinning: Pinning) -> dict[str, Any]:
+    """Scenario 9: two processes on one IP (`bench.load`), governor on then off, each against a fresh simulator.
+
+    The simulator's limit is LOAD_LIMIT per LOAD_WINDOW_S (windows of its clock, as Binance's minutes); the
+    weight served in a window is the highest X-MBX-USED-WEIGHT-1M any process saw in it. Full windows are
+    those between the first and the last one seen (the first and last are partly outside the run).
+    """
+    out: dict[str, Any] = {
+        "limit": LOAD_LIMIT,
+        "window_s": LOAD_WINDOW_S,
+        "seconds": seconds,
+        "processes": LOAD_PROCESSES,
+    }
+    out |= {"threads": LOAD_THREADS, "tasks": LOAD_TASKS}
+    for variant in ("on", "off"):
+        pinning.enter(pinning.simulator)
+        simulator = Simulator.start(5, weight_limit=LOAD_LIMIT, window_seconds=LOAD_WINDOW_S)
+        pinning.enter(pinning.client)
+        try:
+            argv = [PYTHON, "-m", "bench.load", simulator.base_url, str(seconds), variant]
+            argv += [str(LOAD_LIMIT), str(LOAD_WINDOW_S), str(LOAD_THREADS), str(LOAD_TASKS)]
+            children = [
+                subprocess.Popen(argv, stdout=subprocess.PIPE, cwd=ROOT, env=child_env()) for _ in range(LOAD_PROCESSES)
+            ]
+            outputs = [json.loads(child.communicate(timeout=seconds + 120)[0]) for child in children]
+        finally:
+            simulator.stop()
+        served: dict[int, int] = {}
+        statuses: dict[str, int] = {}
+        for output in outputs:
+            for window, used in output["served"].items():
+                served[int(window)] = max(served.get(int(window), 0), used)
+            for status, count in output["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + count
+        full = [served[w] / LOAD_LIMIT for w in sorted(served)[1:-1]]
+        out[variant] = {
+            "statuses": statuses,
+            "served_per_window": {str(w): served[w] for w in sorted(served)},
+            "windows": len(full),
+            "min_served": min(full) if full else 0.0,
+            "median_served": statistics.median(full) if full else 0.0,
+            "calls": sum(o["calls"] for o in outputs),
+            "errors": [o["errors"] for o in outputs],
+        }
+    return out
+
+
 def _balance_only_package() -> Path:
     """The folder holding the balance-only generated package (scenario 4b), generated on first use.
 
@@ -355,10 +414,12 @@ def _main(args: argparse.Namespace) -> int:
     finally:
         for simulator in simulators.values():
             simulator.stop()
+    print("bench: scenario 9, the weight governor under load", file=sys.stderr)
+    governed = load_scenario(config.load_seconds, pinning)
     machine = load.summary()
     evaluated = bench.results.evaluate()
     enforced = not args.quick
-    ok = passed(evaluated)
+    ok = passed(evaluated) and all(load_verdicts(governed).values())
     record = {
         "mode": "quick" if args.quick else "full",
         "targets_enforced": enforced,
@@ -385,10 +446,13 @@ def _main(args: argparse.Namespace) -> int:
             "snapshot_round_trip": f"X-Sim-Fault: {SNAPSHOT_ROUND_TRIP}",
         },
         "scenarios": evaluated,
+        "load": governed,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(record, indent=2) + "\n")
     print(table(evaluated, enforced))
+    print()
+    print(load_table(governed, enforced))
     print(
         f"\n{record['mode']} run: {config.rounds} rounds in {record['duration_s']} s; N = {config.memory_calls} calls;"
         f" CPUs pinned {record['pinning']}; results in {args.output}"

@@ -20,14 +20,17 @@ if TYPE_CHECKING:
 
 @pytest.fixture(autouse=True)
 def _fresh_bans(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No ban or Retry-After running at the start of a test, and the CLI's ban file in a temporary cache.
+    """No ban, Retry-After or weight count at the start of a test, and the CLI's ban file in a temporary cache.
 
     Blocks are shared by every client of the process per host, and the session's simulator is one host.
     """
     from binance_papi._bans import BANS
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    from binance_papi._governor import reset_governors
+
     BANS.clear()
+    reset_governors()  # one test's weight count (or Retry-After) is no history for the next
     yield
     BANS.clear()
 

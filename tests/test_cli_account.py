@@ -167,6 +167,8 @@ def test_doctor_all_well_sends_three_light_requests(simulator: SimulatorHandle) 
     assert sent == [PING_PATH, TIME_PATH, OPERATIONS[CREDENTIALS_CHECK].path]
     assert OPERATIONS[CREDENTIALS_CHECK].weight == min(op.weight for op in OPERATIONS.values())
     assert found["weight"][1].startswith(f"{simulator.simulator.used_weight()} of 6000")
+    used = simulator.simulator.used_weight()
+    assert f"; the governor allows {5700 - used} more now (cap 5700 of 6000, next window in " in found["weight"][1]
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,7 @@ def check_one(balance: Balance, handle: SimulatorHandle, asset: str) -> None:
 
 
 def test_sync_both_shapes(simulator: SimulatorHandle) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     with make_client(simulator) as client:
         check_list(get_balance.sync(client=client), simulator)
         balance = get_balance.sync(client=client, asset="USDT")
@@ -97,6 +98,7 @@ def test_sync_both_shapes(simulator: SimulatorHandle) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_async_both_shapes(simulator: SimulatorHandle, transport: str) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     async with make_client(simulator, async_transport=transport) as client:
         check_list(await get_balance.asyncio(client=client), simulator)
         balance = await get_balance.asyncio(client=client, asset="BTC")

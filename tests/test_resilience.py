@@ -152,6 +152,9 @@ def make_client(handle: SimulatorHandle, mode: Mode, retry: RetryPolicy, timeout
         timeout=timeout,
         clock=StrictClock(),
         async_transport="httpx" if mode == "httpx" else "aiohttp",
+        # Each client here stands for a process of its own (a second client "on the same IP" is another
+        # process): the process-wide weight governor, tested in test_governor*.py, is off.
+        governor=None,
     )
 
 
@@ -572,6 +575,7 @@ def test_418_is_never_followed_by_another_request(
     caplog.set_level(logging.DEBUG, logger="binance_papi")
     sim = simulator.simulator
     sim.weight_limit = 20  # one balance call per minute
+    sim.start_window()  # a whole window ahead: no boundary during the test
     eager = RetryPolicy(max_attempts=5, backoff_base=0.002, backoff_max=0.01, max_retry_after=2.0)
     # A first client: 200, then a 429 whose Retry-After (60 s) is over the cap: raised at once, and from then
     # on it refuses to send while Retry-After runs (more requests during a 429 earn a ban).
@@ -610,6 +614,7 @@ def test_418_is_never_followed_by_another_request(
 def test_418_hint_says_the_ip_is_banned(simulator: SimulatorHandle) -> None:
     sim = simulator.simulator
     sim.weight_limit = 20
+    sim.start_window()  # a whole window ahead: no boundary during the test
     run, _ = execute(simulator, "sync", [Call(), Call()])  # 200, then 429: the IP is limited for 60 s
     assert run is not None
     assert isinstance(run.results[1].error, RateLimitError)
@@ -631,6 +636,7 @@ def test_429_waits_for_retry_after_then_succeeds(
     sim = simulator.simulator
     sim.weight_limit = 20
     sim.limiter.window_ms = 800  # the first call's weight leaves the window within Retry-After (1 s)
+    sim.start_window()  # a whole window ahead: no boundary during the test
     run, elapsed = execute(simulator, mode, [Call(), Call("USDT")])  # max_retry_after 2 s admits it
     run = audit(f"{mode}/429-wait", "429 wait", simulator, run, elapsed, caplog)
     assert [r.error for r in run.results] == [None, None]
@@ -650,6 +656,7 @@ def test_429_over_the_cap_is_raised_at_once(
     sim = simulator.simulator
     sim.weight_limit = 20
     sim.limiter.window_ms = 800  # Retry-After: 1 s
+    sim.start_window()  # a whole window ahead: no boundary during the test
     capped = RetryPolicy(max_attempts=3, backoff_base=0.002, backoff_max=0.01, max_retry_after=0.5)
     run, elapsed = execute(simulator, mode, [Call(), Call()], retry=capped)
     run = audit(f"{mode}/429-cap", "429 over cap", simulator, run, elapsed, caplog)
@@ -667,6 +674,7 @@ def test_429_over_the_cap_is_raised_at_once(
 def test_used_weight_after_both_shapes_and_on_detailed_headers(
     simulator: SimulatorHandle, caplog: pytest.LogCaptureFixture, mode: Mode
 ) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     caplog.set_level(logging.DEBUG, logger="binance_papi")
     sim = simulator.simulator
     sim.faults.schedule([None, None, None, None, "503-unavailable"])  # the 5th call is retried once

@@ -118,6 +118,8 @@ def client_for(
     handle: SimulatorHandle, key: str = DEMO_API_KEY, secret: str = DEMO_API_SECRET, **kwargs: Any
 ) -> Iterator[PapiClient]:
     kwargs.setdefault("retry", RetryPolicy.disabled())
+    # A client here stands for a process of its own: the process-wide weight governor (test_governor*.py) is off.
+    kwargs.setdefault("governor", None)
     client = signed_client(key, secret, base_url=handle.base_url, **kwargs)
     try:
         yield client
@@ -502,6 +504,7 @@ def test_timestamp_fault_is_1021_through_client(simulator: SimulatorHandle) -> N
 
 
 def test_used_weight_header_on_every_response(simulator: SimulatorHandle, http: httpx.Client) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     ts = now(simulator)
     responses = [
         get(http, signed(f"timestamp={ts}")),  # 200, +20
@@ -534,7 +537,7 @@ def test_429_then_418_then_recovery(simulator: SimulatorHandle, http: httpx.Clie
             "Please use WebSocket Streams for live updates to avoid polling the API."
         ),
     )
-    assert limited.headers["Retry-After"] == "60"
+    assert limited.headers["Retry-After"] == "20"  # T0 is 40 s into a minute: the window ends 20 s later
     assert limited.headers["X-MBX-USED-WEIGHT-1M"] == "40"
     clock.ms += 1000
     banned = get(http, query)
@@ -555,9 +558,9 @@ def test_429_then_418_then_recovery(simulator: SimulatorHandle, http: httpx.Clie
     assert back.headers["X-MBX-USED-WEIGHT-1M"] == "20"
 
 
-def test_weight_window_is_rolling(simulator: SimulatorHandle, http: httpx.Client) -> None:
+def test_weight_windows_are_fixed_minutes_of_the_server_clock(simulator: SimulatorHandle, http: httpx.Client) -> None:
     sim = simulator.simulator
-    clock = FakeClock()
+    clock = FakeClock()  # T0: 40 s into a minute
     sim.clock = clock
     sim.weight_limit = 40
 
@@ -565,21 +568,41 @@ def test_weight_window_is_rolling(simulator: SimulatorHandle, http: httpx.Client
         return get(http, signed(f"timestamp={clock.ms}"))
 
     assert call().headers["X-MBX-USED-WEIGHT-1M"] == "20"
-    clock.ms += 30_000
+    clock.ms += 10_000
     assert call().headers["X-MBX-USED-WEIGHT-1M"] == "40"
-    clock.ms += 15_000
+    clock.ms += 5_000
     limited = call()
     assert limited.status_code == 429
-    assert limited.headers["Retry-After"] == "15"  # the first entry leaves the window at T0 + 60 s
-    clock.ms = T0 + 60_000
+    assert limited.headers["Retry-After"] == "5"  # the count falls to zero at the next minute, T0 + 20 s
+    clock.ms = T0 + 20_000
     ok = call()
     assert ok.status_code == 200
-    assert ok.headers["X-MBX-USED-WEIGHT-1M"] == "40"
+    assert ok.headers["X-MBX-USED-WEIGHT-1M"] == "20"
+    assert sim.used_weight() == 20
+    # Another process on the same IP spends weight: the next answer counts it.
+    assert sim.add_weight(15) == 35
+    assert sim.used_weight() == 35
+    assert call().status_code == 429
+
+
+def test_window_length_and_server_clock(simulator: SimulatorHandle, http: httpx.Client) -> None:
+    sim = simulator.simulator
+    clock = FakeClock()
+    sim.clock = clock
+    sim.window_ms = 2000
+    sim.clock_offset_ms = 1500  # the windows follow the server's clock, T0 + 1.5 s: 0.5 s before a boundary
+    query = f"timestamp={T0 + 1500}"
+    assert get(http, signed(query)).headers["X-MBX-USED-WEIGHT-1M"] == "20"
+    clock.ms += 499
+    assert get(http, signed(query)).headers["X-MBX-USED-WEIGHT-1M"] == "40"
+    clock.ms += 1
+    assert get(http, signed(query)).headers["X-MBX-USED-WEIGHT-1M"] == "20"
 
 
 def test_client_rate_limit_and_ban_errors(simulator: SimulatorHandle) -> None:
     sim = simulator.simulator
     sim.weight_limit = 20
+    sim.start_window()  # a whole window ahead: no boundary during the test
     with client_for(simulator) as client:
         get_balance.sync(client=client)
         assert client.used_weight == 20
@@ -604,6 +627,7 @@ def test_client_rate_limit_and_ban_errors(simulator: SimulatorHandle) -> None:
 def test_client_sends_nothing_more_after_418(simulator: SimulatorHandle) -> None:
     sim = simulator.simulator
     sim.weight_limit = 20
+    sim.start_window()  # a whole window ahead: no boundary during the test
     with client_for(simulator) as client:
         get_balance.sync(client=client)
         with pytest.raises(RateLimitError):
@@ -621,6 +645,7 @@ def test_client_waits_out_a_short_retry_after(simulator: SimulatorHandle) -> Non
     sim = simulator.simulator
     sim.weight_limit = 20
     sim.limiter.window_ms = 800  # Retry-After: 1 s
+    sim.start_window()  # a whole window ahead: no boundary during the test
     with client_for(simulator, retry=RetryPolicy()) as client:
         get_balance.sync(client=client)
         started = time.monotonic()
@@ -632,6 +657,7 @@ def test_client_waits_out_a_short_retry_after(simulator: SimulatorHandle) -> Non
 
 def test_client_does_not_wait_out_a_long_retry_after(simulator: SimulatorHandle) -> None:
     simulator.simulator.weight_limit = 20
+    simulator.simulator.start_window()  # a whole window ahead: no boundary during the test
     with client_for(simulator) as client:
         get_balance.sync(client=client)
     started = time.monotonic()
@@ -887,6 +913,7 @@ def test_start_reports_a_port_in_use() -> None:
 
 
 def test_async_client_and_many_concurrent_requests(simulator: SimulatorHandle) -> None:
+    simulator.simulator.start_window()  # exact counts: no window boundary during the test
     simulator.simulator.weight_limit = 10**9
 
     async def main() -> list[Any]:
@@ -979,6 +1006,8 @@ def test_command_line_serves_until_sigterm() -> None:
             "5",
             "--weight-limit",
             "100",
+            "--window-seconds",
+            "3600",
             "--clock-offset-ms",
             "3000",
             "--fault",

@@ -28,7 +28,9 @@ from ._errors import (
     TimestampError,
     TransportError,
     UnexpectedStatus,
+    WeightBudgetExceeded,
 )
+from ._governor import GovernorConfig, GovernorState
 from ._retry import RetryPolicy
 from ._signing import BinanceAuth, HmacSigner, Signer
 from ._snapshot import AccountSnapshot, AssetView
@@ -53,6 +55,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BinanceAuth",
+    "GovernorConfig",
+    "GovernorState",
     "HmacSigner",
     "IPBannedError",
     "InvalidResponseError",
@@ -74,6 +78,7 @@ __all__ = [
     "TransportError",
     "UnexpectedStatus",
     "Unset",
+    "WeightBudgetExceeded",
     "__version__",
     "async_signed_client",
     "signed_client",

@@ -53,6 +53,7 @@ from ._errors import (
     SnapshotError,
     TimestampError,
     TransportError,
+    WeightBudgetExceeded,
 )
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -68,6 +69,7 @@ EXIT_CODES: list[tuple[type[PapiError], int]] = [
     (TimestampError, 5),
     (RateLimitError, 6),
     (IPBannedError, 6),
+    (WeightBudgetExceeded, 6),  # the weight governor would have waited past max_wait: nothing was sent
     (ServerError, 7),
     (TransportError, 8),
     (InvalidResponseError, 9),
@@ -88,7 +90,7 @@ EXIT_STATUS: list[tuple[int, str]] = [
     (3, "bad input: missing or conflicting credentials, a bad key file, an unknown asset (-1108)"),
     (4, "authentication or signature (-2014, -2015, -1002, -1022)"),
     (5, "clock skew (-1021)"),
-    (6, "rate limited (429) or IP banned (418)"),
+    (6, "rate limited (429), IP banned (418), or the weight governor would wait too long (not sent)"),
     (7, "Binance server error (5XX)"),
     (8, "network: no answer, timeout, connection reset"),
     (9, "invalid response: a 2XX body that does not match the spec"),

@@ -36,6 +36,7 @@ from ._constants import (
     DEFAULT_TIMEOUT,
 )
 from ._errors import PapiError, RequestValidationError, SnapshotError
+from ._governor import DEFAULT_GOVERNOR, GovernorConfig, GovernorState, governor_for
 from ._http import AsyncPapiHTTPClient, PapiHTTPClient, ResponseInfo
 from ._retry import RetryPolicy
 from ._signing import BinanceAuth, Clock, HmacSigner, Signer, system_clock_ms
@@ -71,6 +72,7 @@ class _SignedClient(Client):
         retry_policy: RetryPolicy,
         time_url: str,
         async_transport: AsyncTransportName,
+        governor: GovernorConfig | None,
         deadline: float = DEFAULT_DEADLINE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
@@ -85,6 +87,8 @@ class _SignedClient(Client):
         self._time_url = time_url
         self._async_transport = async_transport
         self._info = ResponseInfo(origin_of(base_url))
+        self._governor_config = governor
+        self._governor = governor_for(base_url, governor.window_s) if governor is not None else None
         self._client: PapiHTTPClient | None = None
         self._async_client: AsyncPapiHTTPClient | None = None
 
@@ -99,6 +103,7 @@ class _SignedClient(Client):
             "info": self._info,
             "deadline": self._deadline,
             "max_response_bytes": self._max_response_bytes,
+            "governor": (self._governor, self._governor_config) if self._governor_config is not None else None,
             **self._httpx_args,
         }
 
@@ -142,6 +147,12 @@ class _SignedClient(Client):
     def used_weight(self) -> int | None:
         """X-MBX-USED-WEIGHT-1M of the latest response (sync or async): the IP's weight used this minute."""
         return self._info.used_weight
+
+    def governor_state(self) -> GovernorState | None:
+        """The weight governor's count for this client's host, with this client's limits; None when it is off."""
+        if self._governor is None or self._governor_config is None:
+            return None
+        return self._governor.state(self._governor_config)
 
     @property
     def time_offset_ms(self) -> int:
@@ -320,6 +331,7 @@ def signed_client(
     async_transport: AsyncTransportName = "aiohttp",
     deadline: float = DEFAULT_DEADLINE,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    governor: GovernorConfig | None = DEFAULT_GOVERNOR,
 ) -> PapiClient:
     """A ready blocking client for an API key: HMAC (give `api_secret`) or RSA/Ed25519 (give `private_key`).
 
@@ -344,6 +356,9 @@ def signed_client(
             retries included; past it, RequestTimeoutError. Default 30.
         max_response_bytes: the largest response body accepted, as sent and once decompressed; a larger one
             stops the read and raises ResponseTooLargeError. Default 16 MiB.
+        governor: the weight governor's limits (`GovernorConfig`: limit, headroom, max_wait, window); by default
+            Binance's 6000 a minute with 5% headroom, waiting up to 60 s for room. Requests wait instead of
+            earning a 429; every client of the process for the same host shares one count. None: off.
     """
     return PapiClient(
         **_client_options(
@@ -362,6 +377,7 @@ def signed_client(
             async_transport=async_transport,
             deadline=deadline,
             max_response_bytes=max_response_bytes,
+            governor=governor,
         )
     )
 
@@ -383,6 +399,7 @@ def async_signed_client(
     async_transport: AsyncTransportName = "aiohttp",
     deadline: float = DEFAULT_DEADLINE,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    governor: GovernorConfig | None = DEFAULT_GOVERNOR,
 ) -> AsyncPapiClient:
     """A ready asyncio client: the same arguments as `signed_client`, the same methods as coroutines."""
     return AsyncPapiClient(
@@ -402,6 +419,7 @@ def async_signed_client(
             async_transport=async_transport,
             deadline=deadline,
             max_response_bytes=max_response_bytes,
+            governor=governor,
         )
     )
 
@@ -423,6 +441,7 @@ def _client_options(
     async_transport: AsyncTransportName,
     deadline: float,
     max_response_bytes: int,
+    governor: GovernorConfig | None,
 ) -> dict[str, Any]:
     """Validated constructor arguments of either client (see `signed_client`)."""
     signing = BinanceAuth(
@@ -448,6 +467,7 @@ def _client_options(
         "async_transport": async_transport,
         "deadline": float(deadline),
         "max_response_bytes": max_response_bytes,
+        "governor": _governor_config(governor),
     }
 
 
@@ -498,3 +518,9 @@ def _is_loopback(host: str) -> bool:
 
 class InsecureTransportWarning(UserWarning):
     """A client was built for plain http:// to a host that is not loopback (warned once per host)."""
+
+
+def _governor_config(value: object) -> GovernorConfig | None:
+    if value is not None and not isinstance(value, GovernorConfig):
+        raise RequestValidationError(f"governor must be a GovernorConfig or None (off), got {value!r}")
+    return value

@@ -7,7 +7,7 @@ Checks, in order, each one line (`Check`); the requests it sends, all light (4 w
     key type      HMAC, RSA or Ed25519, read from the key (nothing sent)
     credentials   the lightest signed read of the spec (`CREDENTIALS_CHECK`, weight 1), signed with the
                   offset just measured, so a clock problem and a credential problem are told apart
-    weight        X-MBX-USED-WEIGHT-1M of the last answer
+    weight        X-MBX-USED-WEIGHT-1M of the last answer, and what the weight governor would allow now
     ban           a 429 or 418 met on the way: nothing more is sent while it runs (the client refuses to)
 
 Retries are off: every check is one request, and an error is reported as it came. A refused credential
@@ -169,7 +169,17 @@ class _Doctor:
             self.add("weight", Status.SKIP, "no answer carried X-MBX-USED-WEIGHT-1M")
         else:
             status = Status.WARN if used >= WEIGHT_LIMIT * 4 // 5 else Status.OK
-            self.add("weight", status, f"{used} of {WEIGHT_LIMIT} used this minute by this IP")
+            self.add("weight", status, f"{used} of {WEIGHT_LIMIT} used this minute by this IP; {self.governed()}")
+
+    def governed(self) -> str:
+        """What the weight governor would let this client send now, or that it is off."""
+        state = self.client.governor_state()
+        if state is None:
+            return "weight governor off"
+        return (
+            f"the governor allows {state.available} more now (cap {state.cap} of {state.limit}, "
+            f"next window in {state.next_window_in:.0f} s)"
+        )
 
     def ban(self) -> None:
         banned = self.banned

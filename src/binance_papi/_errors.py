@@ -8,6 +8,7 @@
     ├── TransportError             no HTTP answer: connect error, connection reset, timeout
     │   └── RequestTimeoutError    a timeout ran out: connect, read, write, pool, or the call's `deadline`
     ├── SnapshotError              a part of account_snapshot() failed; `errors` has each part's error
+    ├── WeightBudgetExceeded       the weight governor would have waited longer than max_wait: not sent
     └── APIError                   Binance answered with an error status
         ├── AuthenticationError    -2014, -2015, -1002, HTTP 401/403: key, permission or IP whitelist
         ├── InvalidSignatureError  -1022: the signature did not verify (wrong secret or key)
@@ -61,6 +62,7 @@ __all__ = [
     "TimestampError",
     "TransportError",
     "UnexpectedStatus",
+    "WeightBudgetExceeded",
     "body_excerpt",
     "error_from_response",
     "redact",
@@ -286,6 +288,44 @@ class SnapshotError(PapiError):
 
     def __reduce__(self) -> tuple[type[SnapshotError], tuple[dict[str, PapiError]]]:
         return (type(self), (self.errors,))
+
+
+class WeightBudgetExceeded(PapiError):  # noqa: N818  (names what happened, like the issue)
+    """The weight governor would have had to hold the request longer than `max_wait`: nothing was sent.
+
+    Not a `RateLimitError`: Binance said nothing (no status, no code); the client refused to wait that long
+    for room under the IP's weight limit. Nothing was counted either. `wait` is how long the request would
+    have had to wait in all (seconds, from when it was made), `waited` how long it did, `retry_after` how
+    long from now until room is expected; `used` (the server's count), `reserved` (in flight and failed),
+    `limit` and `cap` (limit minus headroom) describe the window, `weight` the request.
+    """
+
+    def __init__(
+        self,
+        *,
+        weight: int,
+        wait: float,
+        waited: float,
+        used: int,
+        reserved: int,
+        limit: int,
+        cap: int,
+        max_wait: float,
+    ) -> None:
+        self.weight = weight
+        self.wait = wait
+        self.waited = waited
+        self.retry_after = max(0.0, wait - waited)
+        self.used = used
+        self.reserved = reserved
+        self.limit = limit
+        self.cap = cap
+        self.max_wait = max_wait
+        super().__init__(
+            f"not sent: a request of weight {weight} would have had to wait {wait:.1f} s for room under the IP's "
+            f"weight limit (window: {used} used by the server's count, {reserved} reserved, governor cap {cap} "
+            f"of limit {limit}); max_wait is {max_wait:g} s"
+        )
 
 
 _AUTH_CODES = frozenset({-2014, -2015, -1002})

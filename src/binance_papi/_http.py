@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import threading
@@ -42,6 +43,7 @@ from ._errors import (
     error_from_response,
     redact,
 )
+from ._governor import Governor, GovernorConfig
 from ._retry import RetryPolicy, RetryState
 from ._signing import BinanceAuth
 
@@ -205,6 +207,8 @@ class _Shared:
     info: ResponseInfo
     deadline: float
     max_response_bytes: int
+    governor: Governor | None
+    governor_config: GovernorConfig
 
     def _setup(
         self,
@@ -215,6 +219,7 @@ class _Shared:
         info: ResponseInfo,
         deadline: float,
         max_response_bytes: int,
+        governor: tuple[Governor, GovernorConfig] | None,
     ) -> None:
         self.signing = signing
         self.retry_policy = retry_policy
@@ -222,6 +227,7 @@ class _Shared:
         self.info = info
         self.deadline = deadline
         self.max_response_bytes = max_response_bytes
+        self.governor, self.governor_config = governor if governor is not None else (None, GovernorConfig())
 
     def _record(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
         weight = response.headers.get(USED_WEIGHT_HEADER)
@@ -431,6 +437,18 @@ def _retry_safe(request: httpx.Request) -> bool:
     return safe if isinstance(safe, bool) else request.method == "GET"
 
 
+def _weight(request: httpx.Request) -> int:
+    """The request's IP weight: the spec's x-weight, which the generated operation puts in the extensions; else 1."""
+    weight = request.extensions.get("papi_weight")
+    return weight if type(weight) is int and weight > 0 else 1
+
+
+def _within(config: GovernorConfig, deadline_at: float) -> GovernorConfig:
+    """The governor's limits for one attempt: no wait for room past the call's deadline."""
+    left = max(0.0, deadline_at - time.monotonic())
+    return config if config.max_wait <= left else dataclasses.replace(config, max_wait=left)
+
+
 def _unencodable(exc: UnicodeEncodeError) -> RequestValidationError:
     """A parameter httpx cannot encode (a lone surrogate, e.g. from os.fsdecode) is the caller's input error."""
     return RequestValidationError(
@@ -450,6 +468,7 @@ class PapiHTTPClient(_Shared, httpx.Client):
         info: ResponseInfo,
         deadline: float = DEFAULT_DEADLINE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        governor: tuple[Governor, GovernorConfig] | None = None,
         **kwargs: Any,  # noqa: ANN401
     ) -> None:
         if "transport" not in kwargs:
@@ -462,6 +481,7 @@ class PapiHTTPClient(_Shared, httpx.Client):
             info=info,
             deadline=deadline,
             max_response_bytes=max_response_bytes,
+            governor=governor,
         )
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
@@ -510,6 +530,20 @@ class PapiHTTPClient(_Shared, httpx.Client):
                 response.close()
         return with_content(response, content)
 
+    def _governed_send(self, request: httpx.Request, deadline_at: float, auth: Any) -> httpx.Response:  # noqa: ANN401
+        """One attempt, paced by the weight governor: reserve the weight (waiting for room), send, count the answer."""
+        governor = self.governor
+        if governor is None:
+            return self._attempt(request, deadline_at, auth)
+        ticket = governor.acquire(_weight(request), _within(self.governor_config, deadline_at))
+        try:
+            response = self._attempt(request, deadline_at, auth)
+        except BaseException:
+            governor.fail(ticket)
+            raise
+        governor.settle(ticket, response)
+        return response
+
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
         deadline_at = time.monotonic() + self.deadline
@@ -521,7 +555,7 @@ class PapiHTTPClient(_Shared, httpx.Client):
             started = time.monotonic()
             error: PapiError | None = None
             try:
-                response = self._attempt(request, deadline_at, auth)
+                response = self._governed_send(request, deadline_at, auth)
             except httpx.TransportError as exc:
                 secrets = self._scrub(request, unsigned_url)
                 error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)
@@ -557,6 +591,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         info: ResponseInfo,
         deadline: float = DEFAULT_DEADLINE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        governor: tuple[Governor, GovernorConfig] | None = None,
         **kwargs: Any,  # noqa: ANN401
     ) -> None:
         super().__init__(auth=signing, **kwargs)
@@ -567,6 +602,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
             info=info,
             deadline=deadline,
             max_response_bytes=max_response_bytes,
+            governor=governor,
         )
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
@@ -618,6 +654,20 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
             raise _DeadlineExceededError from None
         return with_content(response, content)
 
+    async def _governed_send(self, request: httpx.Request, deadline_at: float, auth: Any) -> httpx.Response:  # noqa: ANN401
+        """One attempt, paced by the weight governor; a cancelled wait reserves nothing (see `_governor`)."""
+        governor = self.governor
+        if governor is None:
+            return await self._attempt(request, deadline_at, auth)
+        ticket = await governor.acquire_async(_weight(request), _within(self.governor_config, deadline_at))
+        try:
+            response = await self._attempt(request, deadline_at, auth)
+        except BaseException:
+            governor.fail(ticket)
+            raise
+        governor.settle(ticket, response)
+        return response
+
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
         self._refuse_while_blocked(request)
         deadline_at = time.monotonic() + self.deadline
@@ -629,7 +679,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
             started = time.monotonic()
             error: PapiError | None = None
             try:
-                response = await self._attempt(request, deadline_at, auth)
+                response = await self._governed_send(request, deadline_at, auth)
             except httpx.TransportError as exc:
                 secrets = self._scrub(request, unsigned_url)
                 error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)

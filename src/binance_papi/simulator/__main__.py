@@ -15,7 +15,7 @@ import sys
 
 from ._faults import FAULT_NAMES, parse_fault
 from ._keys import PublicKeyVerifier, is_well_formed_key
-from ._limits import DEFAULT_WEIGHT_LIMIT
+from ._limits import DEFAULT_WEIGHT_LIMIT, DEFAULT_WINDOW_MS
 from ._samples import large_account
 from ._server import format_base_url, start_site
 from ._simulator import Simulator
@@ -76,7 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for --large-assets (default 0)")
     parser.add_argument(
-        "--weight-limit", type=int, default=DEFAULT_WEIGHT_LIMIT, help="IP weight per minute (default 6000)"
+        "--weight-limit", type=int, default=DEFAULT_WEIGHT_LIMIT, help="IP weight per window (default 6000)"
+    )
+    parser.add_argument(
+        "--window-seconds",
+        type=float,
+        default=DEFAULT_WINDOW_MS / 1000,
+        metavar="S",
+        help="length of the weight window, fixed windows of the server clock (default 60, as Binance)",
     )
     parser.add_argument(
         "--public-key",
@@ -107,7 +114,9 @@ async def _serve(simulator: Simulator, host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the flags, serve until SIGINT or SIGTERM, return the exit status."""
     args = _parser().parse_args(argv)
-    simulator = Simulator(weight_limit=args.weight_limit, clock_offset_ms=args.clock_offset_ms)
+    simulator = Simulator(
+        weight_limit=args.weight_limit, window_s=args.window_seconds, clock_offset_ms=args.clock_offset_ms
+    )
     if args.large_assets:
         simulator.add_account(large_account(args.large_assets, args.seed, positions=args.positions))
     for api_key, verifier in args.public_key:

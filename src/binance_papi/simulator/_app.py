@@ -77,7 +77,7 @@ class _Handler:
         sim.record(record)
         endpoint = ENDPOINTS.get(path)
         weight = endpoint.weight_for(raw_query) if endpoint is not None else 1
-        verdict = sim.limiter.charge(ip, weight, sim.clock())
+        verdict = sim.limiter.charge(ip, weight, now_ms)
         headers = {USED_WEIGHT_HEADER: str(verdict.used), "Date": self._date_header(now_ms)}
         if verdict.status:
             headers["Retry-After"] = str(verdict.retry_after)
@@ -110,7 +110,7 @@ class _Handler:
 
     def _limit_body(self, status: int, ip: str, until_ms: int) -> bytes:
         if status == 418:
-            banned_until = until_ms + self.sim.clock_offset_ms
+            banned_until = until_ms
             msg = (
                 f"Way too much request weight used; IP banned until {banned_until}. "
                 "Please use WebSocket Streams for live updates to avoid bans."

@@ -67,18 +67,23 @@ class Simulator:
         accounts: Iterable[Account] | None = None,
         weight_limit: int = DEFAULT_WEIGHT_LIMIT,
         window_ms: int = DEFAULT_WINDOW_MS,
+        window_s: float | None = None,
         ban_ms: int = DEFAULT_BAN_MS,
         clock: Clock = system_clock_ms,
         clock_offset_ms: int = 0,
         record_limit: int = 10_000,
     ) -> None:
+        if window_s is not None:
+            window_ms = round(window_s * 1000)
+        if window_ms < 1:
+            raise ValueError(f"the weight window must be at least 1 ms, got {window_ms}")
         self._initial_accounts = tuple(accounts) if accounts is not None else (demo_account(),)
         self._initial = (weight_limit, window_ms, ban_ms, clock, clock_offset_ms)
         self.keys = KeyRegistry()
         self.limiter = WeightLimiter(weight_limit, window_ms=window_ms, ban_ms=ban_ms)
         self.faults = FaultPlan(ENDPOINTS)
         self.clock: Clock = clock
-        """The base clock (ms). The limiter runs on it; the server's time adds `clock_offset_ms`."""
+        """The base clock (ms); the server's time adds `clock_offset_ms`, and the weight windows follow that."""
         self.clock_offset_ms = clock_offset_ms
         """Server time minus `clock()`, in ms: simulates a client whose clock is off by minus this much."""
         self._requests: deque[RecordedRequest] = deque(maxlen=record_limit)
@@ -130,9 +135,33 @@ class Simulator:
     def weight_limit(self, value: int) -> None:
         self.limiter.limit = value
 
+    @property
+    def window_ms(self) -> int:
+        """The weight window's length (ms): fixed windows of the server clock, as Binance's minutes."""
+        return self.limiter.window_ms
+
+    @window_ms.setter
+    def window_ms(self, value: int) -> None:
+        self.limiter.window_ms = value
+
+    def start_window(self) -> None:
+        """Start a weight window now, so that a full one lies ahead (tests that must not meet a boundary).
+
+        Binance's windows are the minutes of its clock; this moves the simulator's off them until `reset()`.
+        """
+        self.limiter.origin_ms = self.now_ms()
+        self.limiter.reset()
+
     def used_weight(self, ip: str = "127.0.0.1") -> int:
         """The IP's weight in the current window, as X-MBX-USED-WEIGHT-1M would say now."""
-        return self.limiter.used(ip, self.clock())
+        return self.limiter.used(ip, self.now_ms())
+
+    def add_weight(self, weight: int, ip: str = "127.0.0.1") -> int:
+        """Count `weight` in the IP's current window as if another process on that IP had spent it; the new count.
+
+        No request is made or recorded; the limit is not checked (the next request meets it).
+        """
+        return self.limiter.add(ip, weight, self.now_ms())
 
     # Faults (shortcuts for `faults`)
     def set_fault(self, name: str | None) -> None:

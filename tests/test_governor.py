@@ -1,0 +1,269 @@
+"""The weight governor's accounting, on a settable clock: reserve, correct from the server's count, windows.
+
+End-to-end behaviour against the simulator (sync and async, several clients, another process's weight) is
+in test_governor_e2e.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from email.utils import formatdate
+
+import pytest
+
+from binance_papi import GovernorConfig, RequestValidationError, WeightBudgetExceeded
+from binance_papi._governor import Governor, Ticket, governor_for, reset_governors
+
+T0 = 1_750_000_040.0  # local seconds: 20 s into a minute of the (same) server clock
+NEXT = T0 + 40.0  # the next minute
+CONFIG = GovernorConfig(limit=100, headroom=0.1, max_wait=0.0)  # cap 90; never waits
+
+
+class Clock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def date(seconds: float) -> str:
+    return formatdate(int(seconds), usegmt=True)
+
+
+def answered(governor: Governor, ticket: Ticket, used: int, clock: Clock, retry_after: float | None = None) -> None:
+    """An answer at the clock's time, whose Date agrees with it (server clock = local clock)."""
+    governor.record(ticket, used=used, date=date(clock.now), retry_after=retry_after)
+
+
+def test_config_defaults_and_checks() -> None:
+    config = GovernorConfig()
+    assert (config.limit, config.headroom, config.max_wait, config.window_s, config.cap) == (
+        6000,
+        0.05,
+        60.0,
+        60.0,
+        5700,
+    )
+    for bad in ({"limit": 0}, {"limit": True}, {"headroom": 1.0}, {"headroom": -0.1}, {"max_wait": float("inf")}):
+        with pytest.raises(RequestValidationError):
+            GovernorConfig(**bad)
+
+
+def test_reserve_then_correct_from_the_header() -> None:
+    clock = Clock()
+    governor = Governor(60, clock=clock)
+    ticket = governor.acquire(20, CONFIG)
+    state = governor.state(CONFIG)
+    assert (state.used, state.reserved, state.available, state.waiting) == (0, 20, 70, 0)
+    # The server counted 50: 20 of ours and 30 spent by another process on the IP.
+    answered(governor, ticket, 50, clock)
+    state = governor.state(CONFIG)
+    assert (state.used, state.reserved, state.available) == (50, 0, 40)
+    # Headers only raise the count within a window (an older answer arriving late says less).
+    answered(governor, governor.acquire(20, CONFIG), 45, clock)
+    assert governor.state(CONFIG).used == 50
+
+
+def test_a_request_over_the_cap_is_refused_without_counting() -> None:
+    clock = Clock()
+    governor = Governor(60, clock=clock)
+    answered(governor, governor.acquire(20, CONFIG), 80, clock)  # others spent 60
+    before = governor.state(CONFIG)
+    with pytest.raises(WeightBudgetExceeded) as refused:
+        governor.acquire(20, CONFIG)
+    error = refused.value
+    assert error.wait == pytest.approx(40.0)  # until the next minute of the server clock
+    assert error.retry_after == pytest.approx(40.0)
+    assert (error.weight, error.used, error.cap, error.limit, error.max_wait) == (20, 80, 90, 100, 0.0)
+    assert "would have had to wait 40.0 s" in str(error)
+    assert governor.state(CONFIG) == before  # nothing reserved, nothing waiting
+    # A lighter request still fits.
+    assert governor.acquire(10, CONFIG).weight == 10
+
+
+def test_in_flight_weight_counts_and_at_most_half_of_what_is_left_is_in_flight() -> None:
+    governor = Governor(60, clock=Clock())
+    config = GovernorConfig(limit=1000, headroom=0.1, max_wait=0.0)  # cap 900
+    first = governor.acquire(100, config)
+    with pytest.raises(WeightBudgetExceeded):
+        governor.acquire(100, config)  # one at a time until an answer gives the window's count
+    governor.record(first, used=100)
+    tickets = [governor.acquire(100, config) for _ in range(4)]  # 400 in flight: under half of 900 - 100
+    assert governor.state(config).reserved == 400
+    with pytest.raises(WeightBudgetExceeded) as refused:
+        governor.acquire(100, config)  # 500 in flight would be over half of what is left
+    assert refused.value.wait == pytest.approx(
+        0, abs=0.1
+    )  # it only had to wait for answers: a max_wait > 0 waits for them
+    governor.record(tickets[0], used=100)
+    governor.record(tickets[1], used=200)
+    assert governor.acquire(100, config).weight == 100  # 200 in flight of (900 - 200) / 2
+
+
+def test_window_roll_over_waits_for_the_new_window_to_be_confirmed() -> None:
+    clock = Clock()
+    governor = Governor(60, clock=clock)
+    answered(governor, governor.acquire(20, CONFIG), 90, clock)
+    with pytest.raises(WeightBudgetExceeded):
+        governor.acquire(20, CONFIG)
+    clock.now = NEXT  # the next minute, by the governor's estimate of the server clock
+    state = governor.state(CONFIG)
+    assert state.used == 0
+    # Until an answer shows the server in the new window, only what the old one has left (10) goes out.
+    assert state.available == 10
+    probe = governor.acquire(10, CONFIG)
+    with pytest.raises(WeightBudgetExceeded):
+        governor.acquire(10, CONFIG)
+    answered(governor, probe, 10, clock)  # Date in the new minute: confirmed
+    state = governor.state(CONFIG)
+    assert (state.used, state.available) == (10, 80)
+    assert state.next_window_in == pytest.approx(60.0, abs=0.5)
+
+
+def pin_clock(governor: Governor, second: int) -> None:
+    """Two answers just either side of a second mark: the server clock is the local one, to a ms."""
+    clock = governor._clock
+    assert isinstance(clock, Clock)
+    clock.now = second - 0.001
+    governor.record(None, used=None, date=date(second - 1))
+    clock.now = second + 0.001
+    governor.record(None, used=None, date=date(second))
+    assert governor.state(CONFIG).clock_uncertainty_ms == pytest.approx(1.0)
+
+
+def test_an_answer_counted_in_the_old_window_does_not_count_in_the_new_one() -> None:
+    clock = Clock()
+    governor = Governor(60, clock=clock)
+    pin_clock(governor, int(T0) + 10)
+    clock.now = NEXT - 0.5
+    ticket = governor.acquire(20, CONFIG)
+    clock.now = NEXT + 0.01  # answered just after the boundary, but the server's Date is of the old second
+    governor.record(ticket, used=85, date=date(NEXT - 0.5))
+    state = governor.state(CONFIG)
+    assert (state.used, state.reserved) == (0, 0)
+    assert state.available == 100 - 85  # unconfirmed: what the old window has left
+
+
+def test_date_headers_place_the_windows_on_the_server_clock() -> None:
+    clock = Clock(T0)  # local 20 s into a minute; the server is 30.25 s ahead: 50.25 s into it
+    governor = Governor(60, clock=clock)
+    for step in range(8):
+        ticket = governor.acquire(1, CONFIG)
+        clock.now += 0.004
+        server = clock.now + 30.25
+        governor.record(ticket, used=step + 1, date=date(server))
+        clock.now += 0.113 * (step + 1)
+    state = governor.state(CONFIG)
+    assert state.clock_uncertainty_ms is not None
+    assert state.clock_uncertainty_ms < 500
+    server_now = clock.now + 30.25
+    assert state.next_window_in == pytest.approx(60 - server_now % 60, abs=1.0)
+
+
+def test_a_failed_request_keeps_its_weight_until_the_window_ends() -> None:
+    clock = Clock()
+    governor = Governor(60, clock=clock)
+    ticket = governor.acquire(20, CONFIG)
+    governor.fail(ticket)
+    governor.fail(ticket)  # once only
+    assert governor.state(CONFIG).reserved == 20
+    clock.now = NEXT
+    assert governor.state(CONFIG).reserved == 0
+
+
+def test_retry_after_holds_every_request_of_the_host() -> None:
+    clock = Clock()
+    governor = Governor(60, clock=clock)
+    answered(governor, governor.acquire(20, CONFIG), 20, clock, retry_after=5.0)
+    state = governor.state(CONFIG)
+    assert (state.blocked_for, state.available) == (5.0, 0)
+    with pytest.raises(WeightBudgetExceeded) as refused:
+        governor.acquire(1, CONFIG)
+    assert refused.value.wait == pytest.approx(5.0)
+    clock.now += 5.0
+    assert governor.acquire(1, CONFIG).weight == 1
+
+
+def test_a_waiting_thread_goes_when_an_answer_makes_room_and_in_order() -> None:
+    clock = Clock()
+    governor = Governor(60, clock=clock)
+    waiting = GovernorConfig(limit=100, headroom=0.1, max_wait=30.0)
+    governor.record(None, used=0, date=date(clock.now))  # the window's count is known: 0
+    first = governor.acquire(30, waiting)
+    second = governor.acquire(15, waiting)  # 45 in flight: half of 90; more waits for answers
+    granted: list[int] = []
+
+    def take(weight: int) -> None:
+        granted.append(governor.acquire(weight, waiting).weight)
+
+    threads = [threading.Thread(target=take, args=(w,)) for w in (15, 5)]
+    for count, thread in enumerate(threads, 1):
+        thread.start()
+        wait_until(lambda count=count: governor.state(waiting).waiting == count)  # type: ignore[misc]
+    assert granted == []
+    governor.record(first, used=30)  # the 15 goes; the 5 waits behind it for the next answer
+    wait_until(lambda: granted == [15])
+    governor.record(second, used=45)
+    for thread in threads:
+        thread.join(5)
+    assert granted == [15, 5]
+    assert governor.state(waiting).reserved == 20
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    for _ in range(5000):
+        if condition():
+            return
+        threading.Event().wait(0.001)
+    raise AssertionError("condition not met within 5 s")
+
+
+async def until_waiting(governor: Governor, config: GovernorConfig) -> None:
+    for _ in range(5000):
+        if governor.state(config).waiting:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("nothing waited within 5 s")
+
+
+def test_a_cancelled_wait_returns_its_reservation() -> None:
+    async def scenario() -> None:
+        clock = Clock()
+        governor = Governor(60, clock=clock)
+        waiting = GovernorConfig(limit=100, headroom=0.1, max_wait=60.0)
+        answered(governor, governor.acquire(20, waiting), 90, clock)  # full until the next minute
+        task = asyncio.create_task(governor.acquire_async(20, waiting))
+        await until_waiting(governor, waiting)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        state = governor.state(waiting)
+        assert (state.waiting, state.reserved) == (0, 0)
+
+        # Granted but cancelled before it could run: the grant is given back.
+        clock.now = NEXT
+        answered(governor, governor.acquire(10, waiting), 10, clock)
+        blocker = governor.acquire(40, waiting)
+        task = asyncio.create_task(governor.acquire_async(40, waiting))
+        await until_waiting(governor, waiting)
+        governor.record(blocker, used=50)  # room: the waiter is granted, then cancelled before resuming
+        assert governor.state(waiting).reserved == 40
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert governor.state(waiting).reserved == 0
+
+    asyncio.run(scenario())
+
+
+def test_registry_shares_one_governor_per_host() -> None:
+    reset_governors()
+    a = governor_for("https://papi.binance.com")
+    assert governor_for("https://papi.binance.com:443/") is a
+    assert governor_for("http://127.0.0.1:8080") is not a
+    assert governor_for("https://papi.binance.com", window_s=1) is not a
+    reset_governors()
+    assert governor_for("https://papi.binance.com") is not a
