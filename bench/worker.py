@@ -106,7 +106,9 @@ class Clients:
             self.sync[case_name, "floor"] = floor.call
         url = self.urls[SNAPSHOT_SIMULATOR]
         for suffix, headers in SNAPSHOT_CLIENTS.items():
-            client = stack.enter_context(signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=url, headers=headers))
+            client = stack.enter_context(
+                signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=url, headers=headers, governor=BENCH_GOVERNOR)
+            )
             self.snapshot_sync["balance" + suffix] = client.get_balance
             self.snapshot_sync["ours" + suffix] = client.account_snapshot
 
@@ -131,7 +133,9 @@ class Clients:
         snapshot_url = self.urls[SNAPSHOT_SIMULATOR]
         for suffix, headers in SNAPSHOT_CLIENTS.items():
             client = await stack.enter_async_context(
-                async_signed_client(DEMO_API_KEY, DEMO_API_SECRET, base_url=snapshot_url, headers=headers)
+                async_signed_client(
+                    DEMO_API_KEY, DEMO_API_SECRET, base_url=snapshot_url, headers=headers, governor=BENCH_GOVERNOR
+                )
             )
             self.snapshot_async["balance" + suffix] = client.get_balance
             self.snapshot_async["ours" + suffix] = client.account_snapshot

@@ -216,7 +216,12 @@ def test_a_cancelled_waiting_request_returns_its_reservation(short_windows: Simu
 
     async def scenario() -> None:
         async with async_signed_client(
-            DEMO_API_KEY, DEMO_API_SECRET, base_url=short_windows.base_url, governor=config, clock=frozen
+            DEMO_API_KEY,
+            DEMO_API_SECRET,
+            base_url=short_windows.base_url,
+            governor=config,
+            clock=frozen,
+            deadline=120.0,  # the wait for room (about 50 s here) must fit in the call's deadline too
         ) as client:
             await client.get_balance()
             sim.add_weight(150)
@@ -270,3 +275,22 @@ def test_governor_off_and_state(simulator: SimulatorHandle) -> None:
         assert (state.used, state.reserved, state.limit, state.cap, state.waiting) == (40, 0, 6000, 5700, 0)
         assert state.available == 5700 - 40
         assert 0 < state.next_window_in <= 60
+
+
+def test_the_call_deadline_bounds_the_wait_for_room(short_windows: SimulatorHandle) -> None:
+    sim = short_windows.simulator
+    sim.window_ms = 60_000
+    sim.clock = frozen
+    config = GovernorConfig(limit=LIMIT, headroom=0.1, max_wait=60.0, window_s=60)
+    with signed_client(
+        DEMO_API_KEY, DEMO_API_SECRET, base_url=short_windows.base_url, governor=config, clock=frozen, deadline=5.0
+    ) as client:
+        client.get_balance()
+        sim.add_weight(150)
+        client.get_balance()  # 190: full for the governor (cap 180) until the window ends, about 60 s away
+        sent = len(sim.requests)
+        with pytest.raises(WeightBudgetExceeded) as caught:
+            client.get_balance()
+    assert caught.value.max_wait <= 5.0  # the deadline's 5 s, not max_wait's 60
+    assert caught.value.wait > 5.0
+    assert len(sim.requests) == sent
