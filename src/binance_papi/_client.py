@@ -232,10 +232,10 @@ class PapiClient(_SignedClient, SyncOperations):
         """
         from concurrent.futures import wait
 
-        from ._snapshot import PARTS, build_snapshot, now_ms
+        from ._snapshot import PARTS, build_snapshot
 
         pool = self._snapshot_executor(len(PARTS))
-        started_ms, started = now_ms(), time.monotonic()
+        started_ms, started = system_clock_ms(), time.monotonic()
         futures = {part: pool.submit(getattr(self, method), recv_window=recv_window) for part, method in PARTS.items()}
         wait(futures.values())
         outcomes = {part: future.exception() or future.result() for part, future in futures.items()}
@@ -264,9 +264,9 @@ class AsyncPapiClient(_SignedClient, AsyncOperations):
         """
         import asyncio
 
-        from ._snapshot import PARTS, build_snapshot, now_ms
+        from ._snapshot import PARTS, build_snapshot
 
-        started_ms, started = now_ms(), time.monotonic()
+        started_ms, started = system_clock_ms(), time.monotonic()
         results = await asyncio.gather(
             *(getattr(self, method)(recv_window=recv_window) for method in PARTS.values()), return_exceptions=True
         )
@@ -360,26 +360,8 @@ def signed_client(
             Binance's 6000 a minute with 5% headroom, waiting up to 60 s for room. Requests wait instead of
             earning a 429; every client of the process for the same host shares one count. None: off.
     """
-    return PapiClient(
-        **_client_options(
-            api_key,
-            api_secret,
-            private_key=private_key,
-            private_key_passphrase=private_key_passphrase,
-            base_url=base_url,
-            timeout=timeout,
-            recv_window=recv_window,
-            retry=retry,
-            time_url=time_url,
-            clock=clock,
-            headers=headers,
-            httpx_args=httpx_args,
-            async_transport=async_transport,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            governor=governor,
-        )
-    )
+    # Every parameter, by name: `_client_options` validates them for both clients.
+    return PapiClient(**_client_options(**locals()))
 
 
 def async_signed_client(
@@ -402,26 +384,8 @@ def async_signed_client(
     governor: GovernorConfig | None = DEFAULT_GOVERNOR,
 ) -> AsyncPapiClient:
     """A ready asyncio client: the same arguments as `signed_client`, the same methods as coroutines."""
-    return AsyncPapiClient(
-        **_client_options(
-            api_key,
-            api_secret,
-            private_key=private_key,
-            private_key_passphrase=private_key_passphrase,
-            base_url=base_url,
-            timeout=timeout,
-            recv_window=recv_window,
-            retry=retry,
-            time_url=time_url,
-            clock=clock,
-            headers=headers,
-            httpx_args=httpx_args,
-            async_transport=async_transport,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            governor=governor,
-        )
-    )
+    # Every parameter, by name: `_client_options` validates them for both clients.
+    return AsyncPapiClient(**_client_options(**locals()))
 
 
 def _client_options(

@@ -28,7 +28,6 @@ and interest are shown separately and are not in them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -179,7 +178,3 @@ def build_snapshot(parts: Mapping[str, Any], *, started_ms: int, elapsed_ms: int
         started_ms=started_ms,
         elapsed_ms=elapsed_ms,
     )
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
