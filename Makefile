@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 GENERATED := generated_client/papi_client
 HANDWRITTEN := src generator tests scripts bench
 
-.PHONY: setup demo generate check-generated lint typecheck test bench bench-quick clean
+.PHONY: setup demo generate check-generated lint typecheck test bench bench-quick mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,5 +51,17 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick
 
+## Mutation testing (mutmut; a few minutes; not part of `make test`): mutates signing, retries, error mapping,
+## the HTTP/ban logic and the parsers ([tool.mutmut] in pyproject.toml says which files and which tests), and
+## fails when a mutant survives that tests/mutation/EQUIVALENT.md does not list. It runs in a copy, .mutation/,
+## where the generated package sits beside binance_papi under src/ (mutmut imports mutants from src/).
+mutation: $(STAMP)
+	rm -rf .mutation
+	mkdir -p .mutation/src
+	cp -r src/binance_papi $(GENERATED) .mutation/src/
+	cp -r tests pyproject.toml README.md .mutation/
+	cd .mutation && ../$(BIN)/mutmut run --max-children 2
+	cd .mutation && ../$(BIN)/python ../tests/mutation/check_survivors.py ../tests/mutation/EQUIVALENT.md
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf .mutation $(VENV) .mypy_cache .pytest_cache .ruff_cache
