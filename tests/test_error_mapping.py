@@ -10,13 +10,16 @@ is checked where a user meets it; the other rows of the tree (errors that are no
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import binance_papi
 from binance_papi import (
     APIError,
     AuthenticationError,
@@ -260,7 +263,12 @@ def test_the_error_text_never_shows_the_query() -> None:
 
 def test_tree_row_request_validation_error_nothing_sent() -> None:
     sent: list[httpx.Request] = []
-    client = client_answering(lambda r: sent.append(r) or httpx.Response(200, json=[]))
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=[])
+
+    client = client_answering(record)
     with pytest.raises(RequestValidationError, match="recvWindow must be an integer from 1 to 60000") as caught:
         get_balance.sync(client=client, recv_window=60_001)
     assert isinstance(caught.value, ValueError)
@@ -296,9 +304,58 @@ def test_tree_row_transport_error_names_the_cause_not_the_url() -> None:
     assert str(error) == f"GET {PATH}: ConnectError"  # the message quoted the signed URL: left out
     assert isinstance(error.__cause__, httpx.ConnectError)
 
-    def reset(_: httpx.Request) -> httpx.Response:
-        raise httpx.ReadError("connection reset by peer")
+
+@pytest.mark.parametrize(
+    ("cause", "shown"),
+    [
+        (httpx.ReadError("connection reset by peer"), "ReadError: connection reset by peer"),
+        (httpx.ReadError(""), "ReadError"),
+        (httpx.ReadError("bad answer to signature=abc"), "ReadError"),
+        (httpx.ReadTimeout("timed out on /papi/v1/balance?asset=BTC"), "ReadTimeout"),
+    ],
+)
+def test_a_transport_error_shows_its_reason_only_when_it_quotes_no_url(cause: Exception, shown: str) -> None:
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise cause
 
     with pytest.raises(TransportError) as caught:
-        get_balance.sync(client=client_answering(reset))
-    assert str(caught.value) == f"GET {PATH}: ReadError: connection reset by peer"
+        get_balance.sync(client=client_answering(fail))
+    assert str(caught.value) == f"GET {PATH}: {shown}"
+
+
+def test_a_transport_error_names_the_root_cause() -> None:
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("mapped") from ConnectionRefusedError(111, "Connection refused")
+
+    with pytest.raises(TransportError) as caught:
+        get_balance.sync(client=client_answering(fail))
+    assert str(caught.value) == f"GET {PATH}: ConnectionRefusedError: [Errno 111] Connection refused"
+
+
+def test_each_row_of_the_readme_error_tree_has_a_test() -> None:
+    """The README's tree, row by row: an API error class has rows in the table above, the others a test here."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    tree = readme.split("Every error is a `binance_papi.PapiError`", 1)[1].split("```")[1]
+    documented = re.findall(r"^[\s│├└─]*(\w+Error|\w+Status)\s", tree, re.MULTILINE)
+    assert len(documented) == 14
+    tested_here = {name for name in globals() if name.startswith("test_tree_row_")}
+    for name in documented:
+        error_class = getattr(binance_papi, name)
+        assert issubclass(error_class, PapiError)
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        has_rows = any(row.error is error_class for row in ROWS.values())
+        assert has_rows or any(t.startswith(f"test_tree_row_{snake}") for t in tested_here) or name == "PapiError", name
+
+
+def test_tree_row_papi_error_is_the_root() -> None:
+    assert all(
+        issubclass(cls, PapiError)
+        for cls in (RequestValidationError, InvalidResponseError, UnexpectedStatus, TransportError, APIError)
+    )
+    assert {row.error for row in ROWS.values()} <= {cls for cls in vars(binance_papi).values() if isinstance(cls, type)}
+
+
+def test_an_api_error_built_by_hand_has_no_hint_unless_given() -> None:
+    error = BadRequestError(status_code=400, code=-1100, message="Illegal characters.", method="GET", path=PATH)
+    assert (error.hint, error.used_weight, error.retry_after, error.response) == ("", None, None, None)
+    assert str(error) == f"GET {PATH}: HTTP 400, Binance code -1100: Illegal characters."

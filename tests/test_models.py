@@ -184,5 +184,5 @@ def test_from_dicts_wants_a_list() -> None:
 def test_deeply_nested_bodies_are_invalid_responses_not_recursion_errors(body: bytes) -> None:
     transport = httpx.MockTransport(lambda _: httpx.Response(200, content=body))
     client = Client(base_url="http://127.0.0.1:9", httpx_args={"transport": transport})
-    with pytest.raises(InvalidResponseError, match="nested too deeply"):
+    with pytest.raises(InvalidResponseError, match="JSON nested too deeply"):
         get_balance.sync(client=client)

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from binance_papi import InvalidResponseError, RetryPolicy, signed_client
 from papi_client.api.account import get_balance
 from papi_client.models import Balance, Error
-from papi_client.types import UNSET
+from papi_client.types import UNSET, FastDecoder, parse_bool, parse_int
 
 # (JSON name, attribute, kind) in the spec's order; kinds: str, decimal, optional ("" allowed), int (numeric string).
 FIELDS = [
@@ -76,7 +76,7 @@ def _value(kind: str, value: object) -> tuple[bool, object]:
         if type(value) is int:
             return True, value
         ok = type(value) is str and re.fullmatch(r"-?[0-9]+", value) is not None
-        return ok, int(value) if ok else None  # type: ignore[arg-type]
+        return ok, int(str(value)) if ok else None
     if kind == "optional" and value == "":
         return True, None
     number = _amount(value)
@@ -124,14 +124,14 @@ def same(actual: tuple[str, Any], wanted: tuple[str, Any]) -> bool:
 # --- the strategy: Binance's shapes, mostly valid ---------------------------------------------------------------
 
 _fixed_point = st.decimals(min_value=-(10**15), max_value=10**15, allow_nan=False, allow_infinity=False, places=8)
-VALID = {
+VALID: dict[str, st.SearchStrategy[Any]] = {
     "str": st.sampled_from(["USDT", "BTC", "ETH", "BNB", ""]) | st.text(max_size=6),
     "decimal": _fixed_point.map(lambda d: format(d, "f"))
     | st.sampled_from(["0", "0.00000000", "-0.5", "122607.35137903", "1E+3", "1e-8", "-0", " 1", "1_0"]),
     "int": st.integers(-(2**63), 2**63) | st.from_regex(r"-?[0-9]{1,15}", fullmatch=True),
 }
 VALID["optional"] = VALID["decimal"] | st.just("")
-INVALID = {
+INVALID: dict[str, st.SearchStrategy[Any]] = {
     "str": st.sampled_from([5, None, True, ["USDT"]]),
     "decimal": st.sampled_from(["", "abc", "NaN", "-Infinity", "sNaN", "1.2.3", "--1", 1.5, 100, None, True, {}]),
     "int": st.sampled_from(["--5", "+5", "1.5", "", " 5", "\u0663", "0x1F", True, 1.5, None, "5\n"]),
@@ -264,8 +264,8 @@ def test_the_client_returns_what_the_spec_says(items: list[dict[str, Any]], one_
         assert (caught.value.status_code, caught.value.content) == (200, body)
         return
     result = get_balance.sync(client=client, asset="USDT") if one_asset else get_balance.sync(client=client)
-    parsed = [result] if one_asset else result
-    assert isinstance(parsed, list)
+    parsed = [result] if isinstance(result, Balance) else result
+    assert isinstance(result, Balance) is one_asset
     assert all(same(outcome_of(b), w) for b, w in zip(parsed, wanted, strict=True))
 
 
@@ -327,7 +327,7 @@ def test_an_error_body_code_must_be_a_json_integer(code: object) -> None:
 
 
 def test_any_mapping_is_accepted_and_anything_else_named() -> None:
-    balance = Balance.from_dicts([types.MappingProxyType(DOC_ITEM)])[0]  # type: ignore[list-item]
+    balance = Balance.from_dicts([types.MappingProxyType(DOC_ITEM)])[0]
     assert balance.to_dict() == DOC_ITEM
     with pytest.raises(InvalidResponseError, match=r"^Balance: expected a JSON object, got list: \"\['USDT'\]\"$"):
         Balance.from_dicts([["USDT"]])
@@ -341,3 +341,95 @@ def test_additional_properties_read_like_a_mapping() -> None:
     assert balance.additional_keys == ["newField", "other"]
     del balance["newField"]
     assert balance.to_dict() == {**DOC_ITEM, "other": 2}
+
+
+def test_a_fast_decoder_takes_exactly_its_fields() -> None:
+    """What every model's `decode_fast` is built on: JSON names to attributes, types checked, unknowns refused."""
+    decoder = FastDecoder("Row", [("name", "jsonName", str, True), ("count", "n", int, False)])
+    many, rows = decoder.decode(b'[{"jsonName": "a", "n": 2}, {"jsonName": "b"}]') or (None, [])
+    assert many is True
+    assert [(row.name, row.count) for row in rows] == [("a", 2), ("b", UNSET)]
+    assert type(rows[0]).__name__ == "Row"
+    many, rows = decoder.decode(b'{"jsonName": "c"}') or (None, [])
+    assert many is False
+    assert [row.name for row in rows] == ["c"]
+    for declined in (b'{"jsonName": "a", "other": 1}', b'{"n": 1}', b'{"jsonName": 1}', b'{"jsonName": "a", "n": "2"}'):
+        assert decoder.decode(declined) is None, declined
+    assert decoder.decode(b"[" * 3000 + b"]" * 3000) is None
+    assert decoder.decode(b"not json") is None
+
+
+@pytest.mark.parametrize("field", [name for name, _, _ in FIELDS if name != "crossMarginAsset"])
+def test_a_missing_field_is_named(field: str) -> None:
+    data = {k: v for k, v in DOC_ITEM.items() if k != field}
+    for parse in (Balance.from_dict, lambda d: Balance.from_dicts([d])[0]):
+        with pytest.raises(InvalidResponseError, match=rf"^Balance\.{field}: required field is missing$"):
+            parse(data)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("a" * 58, "'" + "a" * 58 + "' (str)"),  # a repr of 60 characters is shown whole
+        ("a" * 59, "'" + "a" * 56 + "... (str)"),  # longer ones are cut to 57 and "..."
+        (list(range(30)), str(list(range(30)))[:57] + "... (list)"),
+    ],
+)
+def test_a_long_wrong_value_is_shown_cut(value: object, shown: str) -> None:
+    with pytest.raises(InvalidResponseError) as caught:
+        Balance.from_dict({**DOC_ITEM, "totalWalletBalance": value})
+    assert str(caught.value) == f"Balance.totalWalletBalance: expected a decimal number in a JSON string, got {shown}"
+
+
+def test_a_long_non_object_is_shown_cut() -> None:
+    item = list(range(40))
+    with pytest.raises(InvalidResponseError) as caught:
+        Balance.from_dicts([item])
+    assert str(caught.value) == f"Balance: expected a JSON object, got list: {str(item)[:60]!r}"
+
+
+def test_empty_amounts_round_trip() -> None:
+    data = {**DOC_ITEM, "umUnrealizedPNL": "", "cmUnrealizedPNL": ""}
+    balance = Balance.from_dict(data)
+    assert (balance.um_unrealized_pnl, balance.cm_unrealized_pnl) == (None, None)
+    assert balance.to_dict() == data
+
+
+def test_the_json_type_parsers() -> None:
+    assert parse_int(-3, "f") == -3
+    assert [parse_bool(value, "f") for value in (False, True)] == [False, True]
+    for value, parse, expected_text in ((True, parse_int, "an integer"), (1, parse_bool, "a boolean")):
+        with pytest.raises(InvalidResponseError, match=rf"^f: expected {expected_text}, got {value!r}"):
+            parse(value, "f")
+    with pytest.raises(InvalidResponseError, match=r"^f: required field is missing$"):
+        parse_bool(UNSET, "f")
+    assert not UNSET
+
+
+@pytest.mark.parametrize(("field", "kind"), [(name, kind) for name, _, kind in FIELDS])
+def test_a_wrong_value_is_named_with_its_field(field: str, kind: str) -> None:
+    wrong = 1.5 if kind != "str" else 5
+    for parse in (Balance.from_dict, lambda d: Balance.from_dicts([d])[0]):
+        with pytest.raises(InvalidResponseError) as caught:
+            parse({**DOC_ITEM, field: wrong})
+        assert str(caught.value) == f"Balance.{field}: expected {EXPECTED_TEXT[kind]}, got {_shown(wrong)}"
+
+
+@PROPERTY
+@given(st.lists(valid_balances() | valid_balances().map(lambda d: {**d, "newField": 1}), max_size=4))
+def test_well_formed_objects_never_take_the_checked_path(items: list[dict[str, Any]]) -> None:
+    """The inlined fast path of `from_dicts` (README, Performance) handles every object of documented JSON
+    types, unknown fields included; only the unusual go field by field. Numeric-string updateTime excepted."""
+    items = [item for item in items if type(item["updateTime"]) is int]
+    checked: list[object] = []
+    original = Balance.from_dict_checked
+
+    def spy(src: Any) -> Balance:
+        checked.append(src)
+        return original(src)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Balance, "from_dict_checked", spy)
+        parsed = Balance.from_dicts(items)
+    assert checked == []
+    assert all(same(outcome_of(b), expected(i)) for b, i in zip(parsed, items, strict=True))

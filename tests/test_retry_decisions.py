@@ -18,13 +18,12 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 import pytest
 
 import binance_papi._http
-import binance_papi._retry
 from binance_papi import (
     AuthenticationError,
     BadRequestError,
@@ -47,6 +46,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 BALANCE = "/papi/v1/balance"
 TIME = "/fapi/v1/time"
 SERVER_TIME_MS = 1_700_000_010_000
+REJECTION_DATE = "the rejection's Date header"
 Mode = Literal["sync", "async"]
 Answer = httpx.Response | Exception
 
@@ -95,10 +95,12 @@ class Server:
     def __init__(self, *answers: Answer) -> None:
         self.answers = list(answers)
         self.paths: list[str] = []
+        self.methods: list[str] = []
         self.timestamps: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.paths.append(request.url.path)
+        self.methods.append(request.method)
         if request.url.path == TIME:
             return httpx.Response(200, json={"serverTime": SERVER_TIME_MS})
         self.timestamps.append(request.url.params["timestamp"])
@@ -164,7 +166,7 @@ def server_of(caller: Caller) -> Server:
     return server
 
 
-def error(status: int, code: int | None = None, msg: str = "x", **headers: str) -> httpx.Response:
+def error(status: int, code: int | None = None, msg: str = "x", /, **headers: str) -> httpx.Response:
     if code is None:
         return httpx.Response(status, content=b"", headers=headers)
     return httpx.Response(status, json={"code": code, "msg": msg}, headers=headers)
@@ -235,16 +237,18 @@ def test_retry_table(
     sent: int,
     wait: str | float | None,
 ) -> None:
-    monkeypatch.setattr(binance_papi._retry, "random", random.Random(14))
+    monkeypatch.setattr("binance_papi._retry.random", random.Random(14))
     persisting = caller_factory(failure)
     outcome = persisting.outcome()
     assert type(outcome) is raised
+    if raised is TransportError:
+        assert outcome.__cause__ is failure
     assert server_of(persisting).sent == sent
     assert len(set(server_of(persisting).timestamps)) == sent  # every attempt signed afresh
     assert len(clock.sleeps) == sent - 1
 
     clock.sleeps.clear()
-    monkeypatch.setattr(binance_papi._retry, "random", random.Random(14))
+    monkeypatch.setattr("binance_papi._retry.random", random.Random(14))
     once = caller_factory(failure, OK)
     if wait is None:
         assert type(once.outcome()) is raised
@@ -311,7 +315,7 @@ def test_default_policy_end_to_end(
     clock: FakeTime, caller_factory: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`signed_client` without `retry=`: three attempts, 0.25 s then 0.5 s ceilings, the 10 s cap."""
-    monkeypatch.setattr(binance_papi._retry.random, "uniform", at_the_ceiling)
+    monkeypatch.setattr(random, "uniform", at_the_ceiling)
     caller = caller_factory(error(503, -1000))
     caller.client = signed_client(
         "A" * 64, "S" * 64, base_url="http://sim.invalid", httpx_args=caller.client._httpx_args
@@ -327,7 +331,7 @@ def test_default_policy_end_to_end(
 def test_backoff_ceiling_doubles_from_base_to_max(
     clock: FakeTime, caller_factory: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(binance_papi._retry.random, "uniform", at_the_ceiling)
+    monkeypatch.setattr(random, "uniform", at_the_ceiling)
     caller = caller_factory(error(503, -1000), policy=RetryPolicy(max_attempts=8, max_elapsed=1000))
     assert type(caller.outcome()) is ServerError
     assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
@@ -337,7 +341,7 @@ def test_backoff_ceiling_doubles_from_base_to_max(
 def test_backoff_is_full_jitter_from_a_seeded_source(
     clock: FakeTime, caller_factory: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(binance_papi._retry, "random", random.Random(2024))
+    monkeypatch.setattr("binance_papi._retry.random", random.Random(2024))
     policy = RetryPolicy(max_attempts=7, backoff_base=0.5, backoff_max=3.0, max_elapsed=1000)
     caller = caller_factory(httpx.ConnectError("refused"), policy=policy)
     assert type(caller.outcome()) is TransportError
@@ -350,7 +354,7 @@ def test_no_retry_starts_that_would_end_past_max_elapsed(
     clock: FakeTime, caller_factory: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Sleeps at the ceiling: 0.25 + 0.5 + 1 + 2 + 4 + 4 = 11.75 s; the next one (4 s) would end past 15 s."""
-    monkeypatch.setattr(binance_papi._retry.random, "uniform", at_the_ceiling)
+    monkeypatch.setattr(random, "uniform", at_the_ceiling)
     bounded = caller_factory(error(500), policy=RetryPolicy(max_attempts=100, max_elapsed=15))
     assert type(bounded.outcome()) is ServerError
     assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
@@ -363,7 +367,7 @@ def test_no_retry_starts_that_would_end_past_max_elapsed(
 def test_time_spent_in_attempts_counts_against_max_elapsed(
     clock: FakeTime, caller_factory: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(binance_papi._retry.random, "uniform", at_the_ceiling)
+    monkeypatch.setattr(random, "uniform", at_the_ceiling)
 
     def slow_failure(_: httpx.Request) -> httpx.Response:
         clock.now += 10  # each attempt takes 10 s before it fails
@@ -391,9 +395,11 @@ def test_429_retry_after_counts_against_max_elapsed(clock: FakeTime, caller_fact
 
 def test_policy_refuses_impossible_numbers() -> None:
     for name in ("backoff_base", "backoff_max", "max_elapsed", "max_retry_after"):
+        negative: dict[str, Any] = {name: -1}
         with pytest.raises(ValueError, match=f"{name} must not be negative, got -1"):
-            RetryPolicy(**{name: -1})
-        RetryPolicy(**{name: 0})
+            RetryPolicy(**negative)
+        zero: dict[str, Any] = {name: 0}
+        RetryPolicy(**zero)
     with pytest.raises(ValueError, match="max_attempts must be at least 1, got 0"):
         RetryPolicy(max_attempts=0)
     RetryPolicy(max_attempts=1)
@@ -409,8 +415,15 @@ def test_policy_refuses_impossible_numbers() -> None:
         (error(418), 120.0, IPBannedError),  # no Retry-After: the documented default ban
         (error(429, -1003, "Too many requests.", **{"Retry-After": "60"}), 60.0, RateLimitError),
         (error(429, **{"Retry-After": "45"}), 45.0, RateLimitError),  # a 429 without code -1003 alike
+        (error(429, -1003, **{"Retry-After": "1", "X-MBX-USED-WEIGHT-1M": "6001"}), 1.0, RateLimitError),
     ],
-    ids=["418 Retry-After 300", "418 without Retry-After", "429 over the cap", "bare 429 over the cap"],
+    ids=[
+        "418 Retry-After 300",
+        "418 without Retry-After",
+        "429 over the cap",
+        "bare 429 over the cap",
+        "429 Retry-After 1 over a cap of 0.5",
+    ],
 )
 def test_nothing_is_sent_until_the_ban_or_retry_after_has_passed(
     clock: FakeTime,
@@ -419,7 +432,7 @@ def test_nothing_is_sent_until_the_ban_or_retry_after_has_passed(
     blocked_for: float,
     blocked_class: type[PapiError],
 ) -> None:
-    caller = caller_factory(answer, OK, policy=RetryPolicy(max_retry_after=10))
+    caller = caller_factory(answer, OK, policy=RetryPolicy(max_retry_after=10 if blocked_for > 1 else 0.5))
     first = caller.outcome()
     assert type(first) is blocked_class
     assert isinstance(first, IPBannedError | RateLimitError)
@@ -430,6 +443,7 @@ def test_nothing_is_sent_until_the_ban_or_retry_after_has_passed(
     assert refused.message == f"not sent: {first.message} (0.2 s of Retry-After left)"
     assert refused.retry_after == pytest.approx(0.25)
     assert (refused.status_code, refused.code, refused.hint) == (first.status_code, first.code, first.hint)
+    assert refused.used_weight == first.used_weight
     assert (refused.method, refused.path, refused.response) == ("GET", BALANCE, first.response)
     assert server_of(caller).sent == 1
     assert clock.sleeps == []
@@ -522,6 +536,8 @@ def test_sync_time_measures_the_offset_from_the_middle_of_the_round_trip(mode: M
         caller.close()
     # The clock ticks 1 s per reading: sent at 1_700_000_000_000, received at 1_700_000_001_000.
     assert offset == SERVER_TIME_MS - 1_700_000_000_500
+    assert type(offset) is int
+    assert server.methods == ["GET"]
     assert caller.client.time_offset_ms == offset
     assert server.paths == [TIME]
 
@@ -542,13 +558,27 @@ def test_sync_time_measures_the_offset_from_the_middle_of_the_round_trip(mode: M
         ),
         (httpx.Response(200, json={"serverTime": True}), None),
         (httpx.ConnectError("no route"), None),
+        (httpx.ConnectError("no route"), REJECTION_DATE),
+        (httpx.Response(200, json={"serverTime": 1.5}), REJECTION_DATE),
     ],
-    ids=["serverTime", "string serverTime: Date", "not JSON: Date", "bool serverTime, no Date", "unreachable"],
+    ids=[
+        "serverTime",
+        "string serverTime: Date",
+        "not JSON: Date",
+        "bool serverTime, no Date",
+        "unreachable",
+        "unreachable: the rejection's Date",
+        "float serverTime, no Date: the rejection's Date",
+    ],
 )
 def test_the_clock_fix_reads_server_time_or_the_date_header(
-    clock: FakeTime, mode: Mode, time_answer: Answer, offset: int | None
+    clock: FakeTime, mode: Mode, time_answer: Answer, offset: int | str | None
 ) -> None:
-    """A -1021; the time endpoint answers `time_answer`; the retry carries the measured offset."""
+    """A -1021; the time endpoint answers `time_answer`; the retry carries the measured offset. Without a
+    usable answer the -1021's own Date header gives the offset (REJECTION_DATE), or, without one, none."""
+    rejection_headers = {"Date": "Tue, 14 Nov 2023 22:13:50 GMT"} if offset == REJECTION_DATE else {}
+    if offset == REJECTION_DATE:
+        offset = 1_700_000_030_500 - 1_700_000_000_000
     sent: list[str] = []  # the timestamps (the retry loop re-signs the same request object)
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -558,7 +588,7 @@ def test_the_clock_fix_reads_server_time_or_the_date_header(
             return fresh(time_answer)
         sent.append(request.url.params["timestamp"])
         if len(sent) == 1:
-            return error(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+            return error(400, -1021, "Timestamp for this request is outside of the recvWindow.", **rejection_headers)
         return fresh(OK)
 
     caller = Caller(Server(OK), mode, RetryPolicy())
@@ -574,7 +604,8 @@ def test_the_clock_fix_reads_server_time_or_the_date_header(
     finally:
         caller.close()
     assert caller.client.time_offset_ms == (offset or 0)
-    assert sent == ["1700000000000", str(1_700_000_000_000 + (offset or 0))]
+    assert type(caller.client.time_offset_ms) is int
+    assert sent == ["1700000000000", str(1_700_000_000_000 + int(offset or 0))]
 
 
 def test_build_request_without_params_adds_no_query(caller_factory: Callable[..., Caller]) -> None:
@@ -597,11 +628,50 @@ def test_sync_time_failure_is_a_transport_error(mode: Mode) -> None:
         measure()
 
 
+def test_a_server_time_answer_without_time_or_date_is_a_transport_error(mode: Mode) -> None:
+    client = signed_client(
+        "A" * 64, "S" * 64, httpx_args={"transport": httpx.MockTransport(lambda _: httpx.Response(200, json={}))}
+    )
+
+    def measure() -> int:
+        return client.sync_time() if mode == "sync" else asyncio.run(client.async_sync_time())
+
+    with pytest.raises(TransportError) as caught:
+        measure()
+    assert str(caught.value) == "GET time: server time answer has no serverTime and no Date"
+
+
+def test_request_options_reach_httpx(mode: Mode) -> None:
+    """Options such as `auth=None` (an unsigned call on the same client) are passed on, not dropped."""
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return fresh(OK)
+
+    client = signed_client("A" * 64, "S" * 64, httpx_args={"transport": httpx.MockTransport(record)})
+
+    async def unsigned_async() -> httpx.Response:
+        async with client.get_async_httpx_client() as http:
+            return await http.get("/papi/v1/ping", auth=None)
+
+    if mode == "sync":
+        client.get_httpx_client().get("/papi/v1/ping", auth=None)
+    else:
+        asyncio.run(unsigned_async())
+    (request,) = seen
+    assert request.url.query == b""
+    assert "X-MBX-APIKEY" not in request.headers
+
+
 def test_unencodable_parameters_are_refused(mode: Mode) -> None:
     sent: list[httpx.Request] = []
-    client = signed_client(
-        "A" * 64, "S" * 64, httpx_args={"transport": httpx.MockTransport(lambda r: sent.append(r) or fresh(OK))}
-    )
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return fresh(OK)
+
+    client = signed_client("A" * 64, "S" * 64, httpx_args={"transport": httpx.MockTransport(record)})
 
     def call() -> object:
         if mode == "sync":
@@ -611,3 +681,19 @@ def test_unencodable_parameters_are_refused(mode: Mode) -> None:
     with pytest.raises(RequestValidationError, match=r"cannot be encoded as UTF-8 \(surrogates not allowed at pos"):
         call()
     assert sent == []
+
+
+def test_each_row_of_the_readme_retry_table_has_a_test() -> None:
+    readme = README.read_text(encoding="utf-8")
+    table = readme.split("| failure | what happens |", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| connection error, timeout, reset; 5XX (all three 503 kinds); -1001, -1007, -1008",
+        "| 429",
+        "| 418",
+        "| -1021",
+        "| any other 4XX",
+    ]
+    covered = {int(case.split(":")[0].removeprefix("retry row ")) for case in RETRY_TABLE}
+    covered |= {4} if "test_retry_row_4_timestamp_error_resyncs_once" in globals() else set()
+    assert covered == set(range(1, len(rows) + 1))
