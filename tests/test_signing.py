@@ -210,6 +210,8 @@ def test_the_system_clock_is_integer_milliseconds() -> None:
 
 
 def test_api_key_problems_are_named() -> None:
+    with pytest.raises(RequestValidationError, match=r"^api_secret is empty$"):
+        HmacSigner("")
     with pytest.raises(RequestValidationError, match=r"^api_key is empty$"):
         BinanceAuth("", HmacSigner("s"))
     with pytest.raises(RequestValidationError, match=r"^api_key must be printable ASCII without spaces \(check"):
