@@ -283,7 +283,33 @@ def test_tree_row_invalid_response_error_on_a_bad_2xx_body() -> None:
     with pytest.raises(InvalidResponseError) as caught:
         get_balance.sync(client=client_answering(lambda _: httpx.Response(200, content=body)))
     assert (caught.value.status_code, caught.value.content) == (200, body)
-    assert str(caught.value).startswith(f"GET {PATH}: ")
+    error = caught.value
+    assert error.excerpt == body.decode()
+    assert str(error) == f"{error.message} (HTTP 200, body starts: {body.decode()!r})"
+
+
+def test_an_invalid_response_error_built_by_hand_says_what_it_was_given() -> None:
+    assert str(InvalidResponseError("Balance.asset: required field is missing")) == (
+        "Balance.asset: required field is missing"
+    )
+    without_body = InvalidResponseError("x", status_code=200)
+    assert (str(without_body), without_body.excerpt) == ("x (HTTP 200)", None)
+    assert str(InvalidResponseError("x", status_code=200, content=b"")) == "x (HTTP 200, body starts: '')"
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        (b"", ""),
+        (b"a" * 10, "a" * 10),  # exactly the limit: whole
+        (b"a" * 11, "a" * 10 + "..."),
+        (b"\xff\xfeok", "\ufffd\ufffdok"),  # not UTF-8: replaced, never an exception
+        ("\N{EURO SIGN}".encode() * 10, "\N{EURO SIGN}" * 10),  # multi-byte characters count as one
+        ("\N{GRINNING FACE}".encode() * 11, "\N{GRINNING FACE}" * 10 + "..."),  # cut, even at a character edge
+    ],
+)
+def test_a_body_excerpt_is_the_first_characters_and_says_when_it_is_cut(content: bytes, shown: str) -> None:
+    assert body_excerpt(content, 10) == shown
 
 
 class PlainClient(Client):
@@ -303,6 +329,7 @@ def test_tree_row_unexpected_status_without_this_layer() -> None:
     with pytest.raises(UnexpectedStatus) as caught:
         get_balance.sync(client=plain)
     assert (caught.value.status_code, caught.value.content) == (500, b"down")
+    assert str(caught.value) == "Unexpected status code: 500; body starts: 'down'"
 
 
 def test_tree_row_transport_error_names_the_cause_not_the_url() -> None:

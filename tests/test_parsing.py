@@ -307,6 +307,16 @@ def test_a_malformed_numeric_string_is_an_invalid_response_not_a_bare_value_erro
         get_balance.sync(client=client_returning(body))
 
 
+def test_a_json_number_for_an_amount_is_named_as_one() -> None:
+    # The amount arrived as a JSON number, not a string: the message shows it as sent, not as a float.
+    body = b'[{"asset": "USDT", "totalWalletBalance": 0.10000000000000001}]'
+    with pytest.raises(InvalidResponseError) as caught:
+        get_balance.sync(client=client_returning(body))
+    assert caught.value.message.endswith(
+        ": expected a decimal number in a JSON string, got 0.10000000000000001 (a JSON number)"
+    )
+
+
 def test_numeric_strings_parse_where_the_spec_allows_them() -> None:
     assert Balance.from_dict({**DOC_ITEM, "updateTime": "-12"}).update_time == -12
     assert Balance.from_dicts([{**DOC_ITEM, "updateTime": "007"}])[0].update_time == 7

@@ -6,6 +6,7 @@ against the simulator's faults: test_resilience.py.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from binance_papi import (
     PapiClient,
     RetryPolicy,
     TransportError,
+    async_signed_client,
     signed_client,
 )
 from binance_papi_generated.api.account import get_balance
@@ -180,6 +182,37 @@ def test_a_request_sent_without_the_extension_is_retried_only_as_a_get() -> None
     with pytest.raises(TransportError):
         client.get_httpx_client().request("POST", "/papi/v1/balance")
     assert len(script.balance_requests) == 1
+
+    script = Script(httpx.ReadTimeout("timed out"), httpx.Response(200, json=[]))
+    assert client_for(script).get_httpx_client().request("GET", "/papi/v1/balance").json() == []
+    assert len(script.balance_requests) == 2
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_the_async_client_follows_the_extension_too(safe: bool) -> None:
+    script = Script(
+        error(503, -1000, "Unknown error, please check your request or try again later."), httpx.Response(200, json=[])
+    )
+    client = async_signed_client(
+        API_KEY,
+        SECRET,
+        base_url="http://sim.invalid",
+        retry=FAST,
+        httpx_args={"transport": httpx.MockTransport(script)},
+    )
+
+    async def send() -> httpx.Response:
+        async with client:
+            return await client.get_async_httpx_client().request(
+                "GET", "/papi/v1/balance", extensions={"papi_retry_safe": safe}
+            )
+
+    if safe:
+        assert asyncio.run(send()).json() == []
+    else:
+        with pytest.raises(OutcomeUnknownError):
+            asyncio.run(send())
+    assert len(script.balance_requests) == (2 if safe else 1)
 
 
 def test_generated_operations_say_they_are_safe_to_retry() -> None:

@@ -57,9 +57,10 @@ EXCERPT_LIMIT = 200
 
 
 def body_excerpt(content: bytes, limit: int = EXCERPT_LIMIT) -> str:
-    """The first `limit` characters of a body, decoded leniently, for error messages."""
-    text = content[: limit * 4].decode("utf-8", errors="replace")
-    return text if len(text) <= limit else text[:limit] + "..."
+    """The first `limit` characters of a body, decoded leniently, for error messages; "..." when cut."""
+    head = content[: limit * 4]  # enough bytes for `limit` characters of up to 4 bytes each
+    text = head.decode("utf-8", errors="replace")
+    return text if len(text) <= limit and len(head) == len(content) else text[:limit] + "..."
 
 
 class PapiError(Exception):
