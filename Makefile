@@ -71,7 +71,7 @@ mutation: $(STAMP)
 	rm -rf .mutation
 	mkdir -p .mutation/src
 	cp -r src/binance_papi $(GENERATED) .mutation/src/
-	cp -r tests pyproject.toml README.md .mutation/
+	cp -r tests openapi pyproject.toml README.md .mutation/
 	cd .mutation && ../$(BIN)/mutmut run --max-children 2
 	cd .mutation && ../$(BIN)/python ../tests/mutation/check_survivors.py ../tests/mutation/EQUIVALENT.md
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import re
 import types
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import Any
 
 import httpx
@@ -26,7 +28,22 @@ from hypothesis import strategies as st
 from test_models import DOC_ITEM as MODEL_DOC_ITEM
 
 from binance_papi import InvalidResponseError, RetryPolicy, signed_client
-from binance_papi._parsing import FastDecoder, parse_bool, parse_int
+from binance_papi._parsing import (
+    FastDecoder,
+    NestedRows,
+    open_enum_members,
+    parse_bool,
+    parse_bool_string,
+    parse_enum,
+    parse_flex_decimal,
+    parse_id_str,
+    parse_int,
+    parse_model,
+    parse_model_list,
+    parse_number_decimal,
+    parse_open_enum,
+    parse_optional_str,
+)
 from binance_papi_generated.api.account import get_balance
 from binance_papi_generated.models import Balance
 from binance_papi_generated.types import UNSET
@@ -435,3 +452,136 @@ def test_well_formed_objects_never_take_the_checked_path(items: list[dict[str, A
         parsed = Balance.from_dicts(items)
     assert checked == []
     assert all(same(outcome_of(b), expected(i)) for b, i in zip(parsed, items, strict=True))
+
+
+# --- the field parsers of the other models, one by one: what each accepts, gives back, and how it refuses ---------
+
+
+class Side(Enum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+SIDES = open_enum_members(Side)
+PARSERS: dict[str, tuple[Callable[[object, str], object], list[tuple[object, object]], list[tuple[object, str]]]] = {
+    "number": (
+        parse_number_decimal,
+        [(7, Decimal(7)), (Decimal("1.50"), Decimal("1.50"))],
+        [("1.5", "a JSON number (decoded exactly, as int or Decimal)"), (1.5, "a JSON number (decoded exactly")],
+    ),
+    "flex": (
+        parse_flex_decimal,
+        [("0.10", Decimal("0.10")), (3, Decimal(3)), (Decimal("2.5"), Decimal("2.5"))],
+        [("NaN", "a decimal number in a JSON string, or a JSON number"), (True, "a decimal number")],
+    ),
+    "optional str": (
+        parse_optional_str,
+        [("BTCUSDT", "BTCUSDT"), ("", None)],
+        [(0, 'a string, or ""'), (None, 'a string, or ""')],
+    ),
+    "id": (parse_id_str, [("0042", "0042"), (42, "42")], [(4.2, "a string, or an integer")]),
+    "bool string": (
+        parse_bool_string,
+        [("true", True), ("false", False), (True, True), (False, False)],
+        [("True", '"true" or "false"'), (1, '"true" or "false"'), (0, '"true" or "false"'), ("", '"true"')],
+    ),
+    "open enum": (
+        lambda value, field: parse_open_enum(SIDES, value, field),
+        [("BUY", Side.BUY), ("SELL", Side.SELL), ("HOLD", "HOLD")],
+        [(1, "a string")],
+    ),
+    "enum": (
+        lambda value, field: parse_enum(Side, value, field),
+        [("BUY", Side.BUY)],
+        [("HOLD", "one of ['BUY', 'SELL']"), (None, "one of ['BUY', 'SELL']")],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(PARSERS))
+def test_each_field_parser_gives_the_documented_value_or_names_the_field_and_value(kind: str) -> None:
+    parse, accepted, refused = PARSERS[kind]
+    for value, result in accepted:
+        parsed = parse(value, "M.f")
+        assert (parsed, type(parsed)) == (result, type(result))
+        if isinstance(result, Decimal):
+            assert parsed.as_tuple() == result.as_tuple()  # type: ignore[attr-defined]
+    for value, expected_text in refused:
+        with pytest.raises(InvalidResponseError) as caught:
+            parse(value, "M.f")
+        shown = f"{value!r} ({type(value).__name__})"
+        assert caught.value.message.startswith(f"M.f: expected {expected_text}")
+        assert caught.value.message.endswith(f", got {shown}")
+    with pytest.raises(InvalidResponseError, match=r"^M\.f: required field is missing$"):
+        parse(UNSET, "M.f")
+
+
+class _Inner:
+    """A nested model whose errors start with its own name (as the generated ones) or not."""
+
+    @classmethod
+    def from_dict(cls, src: Mapping[str, Any], /) -> _Inner:
+        if "price" in src:
+            raise InvalidResponseError("_Inner.price: expected a decimal number in a JSON string, got 1 (int)")
+        if "whole" in src:
+            raise InvalidResponseError("_Inner: refused as a whole")
+        if "other" in src:
+            raise InvalidResponseError("something else is wrong")
+        return cls()
+
+    @classmethod
+    def from_dicts(cls, items: list[Any], /) -> list[_Inner]:
+        return [cls.from_dict(item) for item in items]
+
+
+def test_a_nested_error_names_the_path_from_the_outer_model() -> None:
+    assert isinstance(parse_model(_Inner, {}, "Outer.inner"), _Inner)
+    cases = [
+        ({"price": 1}, "Outer.inner.price: expected a decimal number in a JSON string, got 1 (int)"),
+        ({"whole": 1}, "Outer.inner: refused as a whole"),
+        ({"other": 1}, "Outer.inner: something else is wrong"),
+        (["x"], "Outer.inner: expected a JSON object (_Inner), got ['x'] (list)"),
+    ]
+    for value, message in cases:
+        with pytest.raises(InvalidResponseError) as caught:
+            parse_model(_Inner, value, "Outer.inner")
+        assert caught.value.message == message
+    with pytest.raises(InvalidResponseError) as caught:
+        parse_model_list(_Inner, [{}, {}, {"price": 1}], "Outer.items")
+    assert caught.value.message == "Outer.items[2].price: expected a decimal number in a JSON string, got 1 (int)"
+    with pytest.raises(InvalidResponseError) as caught:
+        parse_model_list(_Inner, {"price": 1}, "Outer.items")
+    assert caught.value.message == "Outer.items: expected a JSON array of _Inner, got {'price': 1} (dict)"
+
+
+def test_a_fresh_fast_decoder_reads_every_field_kind_and_nested_rows() -> None:
+    # Fresh decoders: the models' own are built once per process, so this pins how rows are made.
+    inner = FastDecoder(
+        "Inner", [("price", "p", "number", True), ("flag", "f", "bool-string", True), ("ident", "i", "id", True)]
+    )
+    outer = FastDecoder(
+        "Outer",
+        [
+            ("one", "one", NestedRows(lambda: inner, many=False), True),
+            ("many", "many", NestedRows(lambda: inner, many=True), False),
+        ],
+    )
+    decoded = outer.decode(b'{"one": {"p": 1.50, "f": "true", "i": 7}, "many": [{"p": 2, "f": "false", "i": "x"}]}')
+    assert decoded is not None
+    is_array, (row,) = decoded
+    assert not is_array
+    assert (row.one.price, type(row.one.price), row.one.flag, row.one.ident) == (Decimal("1.50"), Decimal, "true", 7)
+    assert [(r.price, r.flag, r.ident) for r in row.many] == [(2, "false", "x")]
+    # A "number" row field takes any JSON value: the model checks it, so the wrong type is named, not declined.
+    assert outer.decode(b'{"one": {"p": 1, "f": "true", "i": 7}}') is not None  # "many" is optional
+    for refused in (
+        b'{"one": {"p": 1, "f": "TRUE", "i": 7}}',  # only "true" and "false"
+        b'{"one": {"p": 1, "f": true, "i": 7}}',  # a JSON boolean takes the checked path
+        b'{"one": {"p": 1, "f": "true", "i": 1.5}}',  # an id is a string or an integer
+        b'{"one": [{"p": 1, "f": "true", "i": 7}]}',  # one object, not an array
+        b'{"one": {"p": 1, "f": "true", "i": 7}, "many": {"p": 1, "f": "true", "i": 7}}',  # an array
+    ):
+        assert outer.decode(refused) is None, refused
+    no_fast_path = FastDecoder("Outer", [("one", "one", NestedRows(lambda: None, many=False), True)])
+    assert no_fast_path.decode(b'{"one": {}}') is None
+    assert no_fast_path.decode(b'{"one": {}}') is None  # declines again, without rebuilding
