@@ -462,7 +462,6 @@ class Side(Enum):
     SELL = "SELL"
 
 
-SIDES = open_enum_members(Side)
 PARSERS: dict[str, tuple[Callable[[object, str], object], list[tuple[object, object]], list[tuple[object, str]]]] = {
     "number": (
         parse_number_decimal,
@@ -486,7 +485,7 @@ PARSERS: dict[str, tuple[Callable[[object, str], object], list[tuple[object, obj
         [("True", '"true" or "false"'), (1, '"true" or "false"'), (0, '"true" or "false"'), ("", '"true"')],
     ),
     "open enum": (
-        lambda value, field: parse_open_enum(SIDES, value, field),
+        lambda value, field: parse_open_enum(open_enum_members(Side), value, field),
         [("BUY", Side.BUY), ("SELL", Side.SELL), ("HOLD", "HOLD")],
         [(1, "a string")],
     ),
