@@ -1,0 +1,416 @@
+"""The README's error tree, row by row: what a user catches for each answer Binance can give.
+
+`test_api_error_mapping` is the table: HTTP status x Binance code x body -> the exception class and every
+attribute a user reads (`status_code`, `code`, `message`, `hint`, `retry_after`, `used_weight`, `method`,
+`path`). Each case id starts with the README row it pins ("AuthenticationError: bare 401", ...). The calls
+go through the real client (one attempt, `RetryPolicy.disabled()`) over a mock transport, so the mapping
+is checked where a user meets it; the other rows of the tree (errors that are not an HTTP answer) follow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import binance_papi
+from binance_papi import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidResponseError,
+    InvalidSignatureError,
+    IPBannedError,
+    OutcomeUnknownError,
+    PapiError,
+    RateLimitError,
+    RequestTimeoutError,
+    RequestValidationError,
+    RetryPolicy,
+    ServerError,
+    TimestampError,
+    TransportError,
+    UnexpectedStatus,
+    signed_client,
+)
+from binance_papi._errors import body_excerpt
+from binance_papi_generated.api.account import get_balance
+from binance_papi_generated.client import Client
+
+PATH = "/papi/v1/balance"
+KEY_HINT = (
+    "Check that Portfolio Margin is enabled on the account, that the API key was created after enabling it and "
+    "has the permission for this endpoint, and that this machine's IP is whitelisted for the key"
+)
+HINTS = {
+    -2015: KEY_HINT,
+    -2014: "The API key is not in Binance's format: check the key (BINANCE_API_KEY) for truncation or spaces",
+    -1002: "This key is not authorized for this request: check its permissions",
+    -1022: "The signature did not verify: check that the secret or private key belongs to this API key",
+    -1021: (
+        "The local clock differs from Binance's by more than recvWindow: sync the clock (NTP) or let the client "
+        "measure the offset (sync_time)"
+    ),
+    -1003: "Too many requests: slow down and wait for Retry-After, or the IP gets banned",
+    -1108: "Unknown asset: asset names are upper case (USDT, not usdt); check the spelling",
+}
+BAN_HINT = "The IP is banned for ignoring 429s: send nothing until Retry-After has passed"
+WAIT_HINT = "Wait for Retry-After before sending again; continuing gets the IP banned (418)"
+HTML = b"<html><body><h1>502 Bad Gateway</h1>" + b"<p>upstream unavailable</p>" * 10 + b"</body></html>"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One answer and what the user must get for it."""
+
+    status: int
+    body: bytes
+    error: type[APIError]
+    code: int | None
+    message: str
+    hint: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    retry_after: float | None = None
+    used_weight: int | None = None
+
+
+def binance(status: int, code: Any, msg: str, error: type[APIError], hint: str = "", **more: Any) -> Row:
+    """A Binance error body {"code": ..., "msg": ...}; `code` is what the error must carry."""
+    body = json.dumps({"code": code, "msg": msg}).encode()
+    return Row(status, body, error, code if type(code) is int else None, msg, hint, **more)
+
+
+def not_binance(status: int, body: bytes, error: type[APIError], reason: str, hint: str = "", **more: Any) -> Row:
+    """A body that is not Binance's error JSON (HTML from a proxy, empty, a wrong shape)."""
+    excerpt = body_excerpt(body, 120) if body else "empty body"
+    return Row(status, body, error, None, f"{reason} (not a Binance error body: {excerpt!r})", hint, **more)
+
+
+UNKNOWN = "Unknown error, please check your request or try again later."
+ROWS: dict[str, Row] = {
+    "AuthenticationError: -2015 on 401": binance(
+        401, -2015, "Invalid API-key, IP, or permissions for action.", AuthenticationError, KEY_HINT
+    ),
+    "AuthenticationError: -2014 on 400": binance(
+        400, -2014, "API-key format invalid.", AuthenticationError, HINTS[-2014]
+    ),
+    "AuthenticationError: -1002 on 400": binance(
+        400, -1002, "You are not authorized to execute this request.", AuthenticationError, HINTS[-1002]
+    ),
+    "AuthenticationError: bare 401": not_binance(401, b"", AuthenticationError, "Unauthorized", KEY_HINT),
+    "AuthenticationError: bare 403 (WAF page)": not_binance(
+        403, b"<html>403 Forbidden</html>", AuthenticationError, "Forbidden", KEY_HINT
+    ),
+    "AuthenticationError: 403 with another code": binance(
+        403, -1100, "Illegal characters.", AuthenticationError, KEY_HINT
+    ),
+    "InvalidSignatureError: -1022": binance(
+        400, -1022, "Signature for this request is not valid.", InvalidSignatureError, HINTS[-1022]
+    ),
+    "TimestampError: -1021": binance(
+        400, -1021, "Timestamp for this request is outside of the recvWindow.", TimestampError, HINTS[-1021]
+    ),
+    "BadRequestError: -1108": binance(400, -1108, "Invalid asset.", BadRequestError, HINTS[-1108]),
+    "BadRequestError: other code, no hint": binance(
+        400, -1102, "Mandatory parameter 'timestamp' was not sent.", BadRequestError
+    ),
+    "BadRequestError: 499, no msg": Row(499, b'{"code": -1100}', BadRequestError, -1100, ""),
+    "BadRequestError: 404 HTML": not_binance(404, b"<html>Not Found</html>", BadRequestError, "Not Found"),
+    "BadRequestError: JSON true is not a code": not_binance(
+        400, b'{"code": true, "msg": "x"}', BadRequestError, "Bad Request"
+    ),
+    "BadRequestError: a string is not a code": not_binance(
+        400, b'{"code": "-1021", "msg": "x"}', BadRequestError, "Bad Request"
+    ),
+    "BadRequestError: a list body": not_binance(400, b"[-1021]", BadRequestError, "Bad Request"),
+    "RateLimitError: 429 with -1003": binance(
+        429,
+        -1003,
+        "Too many requests; current limit is 6000.",
+        RateLimitError,
+        HINTS[-1003],
+        headers={"Retry-After": "7"},
+        retry_after=7.0,
+    ),
+    "RateLimitError: bare 429": not_binance(
+        429, b"", RateLimitError, "Too Many Requests", WAIT_HINT, headers={"Retry-After": "1.5"}, retry_after=1.5
+    ),
+    "RateLimitError: 429 with another code": binance(429, -1100, "Illegal characters.", RateLimitError, WAIT_HINT),
+    "RateLimitError: -1003 on a 400": binance(
+        400, -1003, "Too much request weight used.", RateLimitError, HINTS[-1003]
+    ),
+    "IPBannedError: 418 with -1003": binance(
+        418,
+        -1003,
+        "Way too much request weight used; IP banned until 1.",
+        IPBannedError,
+        BAN_HINT,
+        headers={"Retry-After": "300"},
+        retry_after=300.0,
+    ),
+    "IPBannedError: bare 418": not_binance(418, b"", IPBannedError, "I'm a teapot", BAN_HINT),
+    "ServerError: bare 500": not_binance(500, b"", ServerError, "Internal Server Error"),
+    "ServerError: 502 HTML": not_binance(502, HTML, ServerError, "Bad Gateway"),
+    "ServerError: 503 Service Unavailable": binance(503, -1000, "Service Unavailable.", ServerError),
+    "ServerError: 599, no reason phrase": not_binance(599, b"oops", ServerError, "error"),
+    "ServerError: -1000 on a 400": binance(400, -1000, "An unknown error occured.", ServerError),
+    "ServerError: -1001 on a 400": binance(400, -1001, "Internal error; unable to process your request.", ServerError),
+    "ServerError: -1008 on a 400": binance(400, -1008, "Request throttled by system-level protection.", ServerError),
+    "ServerError: 'Unknown error' on a 500": binance(500, -1000, UNKNOWN, ServerError),
+    "OutcomeUnknownError: 503 Unknown error": binance(503, -1000, UNKNOWN, OutcomeUnknownError),
+    "OutcomeUnknownError: -1007": binance(
+        400, -1007, "Timeout waiting for response from backend server.", OutcomeUnknownError
+    ),
+    "APIError: a 3XX": not_binance(302, b"", APIError, "Found"),
+    "APIError: a 3XX with a code": binance(399, -1100, "Illegal characters.", APIError),
+}
+
+
+def client_answering(handler: Any, retry: RetryPolicy | None = None) -> Any:
+    return signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        retry=retry or RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(handler)},
+    )
+
+
+def raised_by(response: httpx.Response) -> PapiError:
+    client = client_answering(lambda _: response)
+    with pytest.raises(PapiError) as caught:
+        get_balance.sync(client=client, asset="USDT")
+    return caught.value
+
+
+@pytest.mark.parametrize("row", list(ROWS.values()), ids=list(ROWS))
+def test_api_error_mapping(row: Row) -> None:
+    response = httpx.Response(row.status, content=row.body, headers=row.headers)
+    error = raised_by(response)
+    assert type(error) is row.error
+    assert isinstance(error, APIError)
+    assert (error.status_code, error.code, error.message) == (row.status, row.code, row.message)
+    assert error.hint == row.hint
+    assert error.retry_after == row.retry_after
+    assert error.used_weight == row.used_weight
+    assert (error.method, error.path) == ("GET", PATH)
+    assert error.response is response
+    code_text = "no Binance code" if row.code is None else f"Binance code {row.code}"
+    text = f"GET {PATH}: HTTP {row.status}, {code_text}: {row.message}"
+    if row.hint:
+        text += ("" if text.endswith(".") else ".") + f" {row.hint}"
+    assert str(error) == text
+
+
+def test_every_class_of_the_tree_has_a_row() -> None:
+    classes = {row.error for row in ROWS.values()}
+    assert classes == {
+        APIError,
+        AuthenticationError,
+        BadRequestError,
+        InvalidSignatureError,
+        IPBannedError,
+        OutcomeUnknownError,
+        RateLimitError,
+        ServerError,
+        TimestampError,
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "used_weight", "retry_after"),
+    [
+        ({"X-MBX-USED-WEIGHT-1M": "40", "Retry-After": "2"}, 40, 2.0),
+        ({"X-MBX-USED-WEIGHT-1M": "12.0", "Retry-After": "0.5"}, 12, 0.5),
+        ({"X-MBX-USED-WEIGHT-1M": "many", "Retry-After": "soon"}, None, None),
+        ({}, None, None),
+    ],
+)
+def test_used_weight_and_retry_after_come_from_the_headers(
+    headers: dict[str, str], used_weight: int | None, retry_after: float | None
+) -> None:
+    error = raised_by(httpx.Response(400, json={"code": -1102, "msg": "x"}, headers=headers))
+    assert isinstance(error, APIError)
+    assert (error.used_weight, error.retry_after) == (used_weight, retry_after)
+    assert type(error.used_weight) is (int if used_weight is not None else type(None))
+
+
+def test_a_ban_says_until_when() -> None:
+    before = time.time()
+    error = raised_by(httpx.Response(418, json={"code": -1003, "msg": "banned"}, headers={"Retry-After": "300"}))
+    assert isinstance(error, IPBannedError)
+    assert error.banned_until is not None
+    assert before + 300 <= error.banned_until <= time.time() + 300
+    bare = raised_by(httpx.Response(418))
+    assert isinstance(bare, IPBannedError)
+    assert bare.banned_until is None  # not told; the client still blocks for the default ban (test_retry_decisions)
+
+
+def test_the_error_text_never_shows_the_query() -> None:
+    error = raised_by(httpx.Response(400, json={"code": -1022, "msg": "Signature for this request is not valid."}))
+    assert "?" not in str(error)
+    assert "signature=" not in str(error)
+    assert "timestamp=" not in str(error)
+
+
+# --- the rows of the tree that are not an HTTP error answer -------------------------------------------------------
+
+
+def test_tree_row_request_validation_error_nothing_sent() -> None:
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=[])
+
+    client = client_answering(record)
+    with pytest.raises(
+        RequestValidationError, match=r"recvWindow=60001 is above its maximum 60000; nothing was sent"
+    ) as caught:
+        get_balance.sync(client=client, recv_window=60_001)
+    assert isinstance(caught.value, ValueError)
+    assert sent == []
+
+
+def test_tree_row_invalid_response_error_on_a_bad_2xx_body() -> None:
+    body = b'[{"asset": "USDT"'
+    with pytest.raises(InvalidResponseError) as caught:
+        get_balance.sync(client=client_answering(lambda _: httpx.Response(200, content=body)))
+    assert (caught.value.status_code, caught.value.content) == (200, body)
+    error = caught.value
+    assert error.excerpt == body.decode()
+    assert str(error) == f"{error.message} (HTTP 200, body starts: {body.decode()!r})"
+
+
+def test_an_invalid_response_error_built_by_hand_says_what_it_was_given() -> None:
+    assert str(InvalidResponseError("Balance.asset: required field is missing")) == (
+        "Balance.asset: required field is missing"
+    )
+    without_body = InvalidResponseError("x", status_code=200)
+    assert (str(without_body), without_body.excerpt) == ("x (HTTP 200)", None)
+    assert str(InvalidResponseError("x", status_code=200, content=b"")) == "x (HTTP 200, body starts: '')"
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        (b"", ""),
+        (b"a" * 10, "a" * 10),  # exactly the limit: whole
+        (b"a" * 11, "a" * 10 + "..."),
+        (b"\xff\xfeok", "\ufffd\ufffdok"),  # not UTF-8: replaced, never an exception
+        ("\N{EURO SIGN}".encode() * 10, "\N{EURO SIGN}" * 10),  # multi-byte characters count as one
+        ("\N{GRINNING FACE}".encode() * 11, "\N{GRINNING FACE}" * 10 + "..."),  # cut, even at a character edge
+    ],
+)
+def test_a_body_excerpt_is_the_first_characters_and_says_when_it_is_cut(content: bytes, shown: str) -> None:
+    assert body_excerpt(content, 10) == shown
+
+
+class PlainClient(Client):
+    """The generated interface over a bare httpx client: no signing, no typed errors."""
+
+    __slots__ = ("_httpx",)
+
+    def __init__(self, transport: httpx.MockTransport) -> None:
+        self._httpx = httpx.Client(base_url="http://sim.invalid", transport=transport)
+
+    def get_httpx_client(self) -> httpx.Client:
+        return self._httpx
+
+
+def test_tree_row_unexpected_status_without_this_layer() -> None:
+    plain = PlainClient(httpx.MockTransport(lambda _: httpx.Response(500, content=b"down")))
+    with pytest.raises(UnexpectedStatus) as caught:
+        get_balance.sync(client=plain)
+    assert (caught.value.status_code, caught.value.content) == (500, b"down")
+    assert str(caught.value) == "Unexpected status code: 500; body starts: 'down'"
+
+
+def test_tree_row_transport_error_names_the_cause_not_the_url() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot reach {request.url}")
+
+    with pytest.raises(TransportError) as caught:
+        get_balance.sync(client=client_answering(refuse))
+    error = caught.value
+    assert (error.method, error.path) == ("GET", PATH)
+    assert str(error) == f"GET {PATH}: ConnectError"  # the message quoted the signed URL: left out
+    assert type(error) is TransportError  # not a timeout
+    assert isinstance(error.__cause__, httpx.ConnectError)
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [httpx.ConnectTimeout("c"), httpx.ReadTimeout("r"), httpx.WriteTimeout("w"), httpx.PoolTimeout("p")],
+)
+def test_tree_row_request_timeout_error_for_each_httpx_timeout(timeout: httpx.TimeoutException) -> None:
+    def time_out(_: httpx.Request) -> httpx.Response:
+        raise timeout
+
+    with pytest.raises(RequestTimeoutError) as caught:
+        get_balance.sync(client=client_answering(time_out))
+    assert isinstance(caught.value, TransportError)
+    assert caught.value.__cause__ is timeout
+    assert str(caught.value) == f"GET {PATH}: {type(timeout).__name__}: {timeout}"
+
+
+@pytest.mark.parametrize(
+    ("cause", "shown"),
+    [
+        (httpx.ReadError("connection reset by peer"), "ReadError: connection reset by peer"),
+        (httpx.ReadError(""), "ReadError"),
+        (httpx.ReadError("bad answer to signature=abc"), "ReadError"),
+        (httpx.ReadTimeout("timed out on /papi/v1/balance?asset=BTC"), "ReadTimeout"),
+    ],
+)
+def test_a_transport_error_shows_its_reason_only_when_it_quotes_no_url(cause: Exception, shown: str) -> None:
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise cause
+
+    with pytest.raises(TransportError) as caught:
+        get_balance.sync(client=client_answering(fail))
+    assert str(caught.value) == f"GET {PATH}: {shown}"
+
+
+def test_a_transport_error_names_the_root_cause() -> None:
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("mapped") from ConnectionRefusedError(111, "Connection refused")
+
+    with pytest.raises(TransportError) as caught:
+        get_balance.sync(client=client_answering(fail))
+    assert str(caught.value) == f"GET {PATH}: ConnectionRefusedError: [Errno 111] Connection refused"
+
+
+def test_each_row_of_the_readme_error_tree_has_a_test() -> None:
+    """The README's tree, row by row: an API error class has rows in the table above, the others a test here."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    tree = readme.split("Every error is a `binance_papi.PapiError`", 1)[1].split("```")[1]
+    documented = re.findall(r"^[\s│├└─]*(\w+Error|\w+Status)\s", tree, re.MULTILINE)
+    assert len(documented) == 15
+    tested_here = {name for name in globals() if name.startswith("test_tree_row_")}
+    for name in documented:
+        error_class = getattr(binance_papi, name)
+        assert issubclass(error_class, PapiError)
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        has_rows = any(row.error is error_class for row in ROWS.values())
+        assert has_rows or any(t.startswith(f"test_tree_row_{snake}") for t in tested_here) or name == "PapiError", name
+
+
+def test_tree_row_papi_error_is_the_root() -> None:
+    assert all(
+        issubclass(cls, PapiError)
+        for cls in (RequestValidationError, InvalidResponseError, UnexpectedStatus, TransportError, APIError)
+    )
+    assert {row.error for row in ROWS.values()} <= {cls for cls in vars(binance_papi).values() if isinstance(cls, type)}
+
+
+def test_an_api_error_built_by_hand_has_no_hint_unless_given() -> None:
+    error = BadRequestError(status_code=400, code=-1100, message="Illegal characters.", method="GET", path=PATH)
+    assert (error.hint, error.used_weight, error.retry_after, error.response) == ("", None, None, None)
+    assert str(error) == f"GET {PATH}: HTTP 400, Binance code -1100: Illegal characters."
