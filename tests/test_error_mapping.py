@@ -2,16 +2,20 @@
 
 `test_api_error_mapping` is the table: HTTP status x Binance code x body -> the exception class and every
 attribute a user reads (`status_code`, `code`, `message`, `hint`, `retry_after`, `used_weight`, `method`,
-`path`). Each case id starts with the README row it pins ("AuthenticationError: bare 401", ...). The calls
-go through the real client (one attempt, `RetryPolicy.disabled()`) over a mock transport, so the mapping
-is checked where a user meets it; the other rows of the tree (errors that are not an HTTP answer) follow.
+`path`, and the `response` kept: the answer, redacted). Each case id starts with the README row it pins
+("AuthenticationError: bare 401", ...). The calls go through the real client (one attempt,
+`RetryPolicy.disabled()`) over a mock transport, so the mapping is checked where a user meets it; the other
+rows of the tree (errors that are not an HTTP answer) follow.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,7 @@ from binance_papi import (
     RateLimitError,
     RequestTimeoutError,
     RequestValidationError,
+    ResponseTooLargeError,
     RetryPolicy,
     ServerError,
     TimestampError,
@@ -39,6 +44,7 @@ from binance_papi import (
     UnexpectedStatus,
     signed_client,
 )
+from binance_papi._bans import BANS
 from binance_papi._errors import body_excerpt
 from binance_papi_generated.api.account import get_balance
 from binance_papi_generated.client import Client
@@ -92,6 +98,14 @@ def not_binance(status: int, body: bytes, error: type[APIError], reason: str, hi
     return Row(status, body, error, None, f"{reason} (not a Binance error body: {excerpt!r})", hint, **more)
 
 
+def redirect(row: Row, target: str) -> Row:
+    """A 3XX: the message says it was not followed, and where it pointed (never the query)."""
+    prefix = f"redirect{target} not followed (a signed request is never sent on); "
+    return Row(**{**row.__dict__, "message": prefix + row.message})
+
+
+OFF_SITE = "https://elsewhere.invalid/collect?key=1&signature=" + "ab" * 32
+OFF_SITE_REDACTED = "https://elsewhere.invalid/collect?key=1&signature=<redacted>"
 UNKNOWN = "Unknown error, please check your request or try again later."
 ROWS: dict[str, Row] = {
     "AuthenticationError: -2015 on 401": binance(
@@ -167,8 +181,18 @@ ROWS: dict[str, Row] = {
     "OutcomeUnknownError: -1007": binance(
         400, -1007, "Timeout waiting for response from backend server.", OutcomeUnknownError
     ),
-    "APIError: a 3XX": not_binance(302, b"", APIError, "Found"),
-    "APIError: a 3XX with a code": binance(399, -1100, "Illegal characters.", APIError),
+    "APIError: a 3XX": redirect(not_binance(302, b"", APIError, "Found"), " to http://sim.invalid/papi/v1/balance"),
+    "APIError: a 3XX with a code": redirect(
+        binance(399, -1100, "Illegal characters.", APIError), " to http://sim.invalid/papi/v1/balance"
+    ),
+    "APIError: a 3XX elsewhere, never followed": redirect(
+        not_binance(307, b"", APIError, "Temporary Redirect", headers={"Location": OFF_SITE}),
+        " to https://elsewhere.invalid/collect",
+    ),
+    "APIError: a 3XX whose Location has no host": redirect(
+        not_binance(301, b"", APIError, "Moved Permanently", headers={"Location": "//"}),
+        " to http://sim.invalid/papi/v1/balance",
+    ),
 }
 
 
@@ -189,6 +213,22 @@ def raised_by(response: httpx.Response) -> PapiError:
     return caught.value
 
 
+def assert_kept_as_answered(kept: httpx.Response | None, answered: httpx.Response) -> None:
+    """An APIError's `response` is a copy of the answer, redacted (README, "No secret in any error"): with
+    nothing secret-shaped in it, the same status, reason, headers and body; its request has the unsigned URL
+    and the masked key."""
+    assert kept is not None
+    assert kept is not answered
+    assert (kept.status_code, kept.reason_phrase) == (answered.status_code, answered.reason_phrase)
+    assert kept.headers.multi_items() == [
+        (name, value.replace(OFF_SITE, OFF_SITE_REDACTED)) for name, value in answered.headers.multi_items()
+    ]
+    assert kept.content == answered.content
+    assert kept.request is answered.request
+    assert str(kept.request.url) == f"http://sim.invalid{PATH}?asset=USDT"
+    assert kept.request.headers["X-MBX-APIKEY"] == "AAAA***"
+
+
 @pytest.mark.parametrize("row", list(ROWS.values()), ids=list(ROWS))
 def test_api_error_mapping(row: Row) -> None:
     response = httpx.Response(row.status, content=row.body, headers=row.headers)
@@ -200,7 +240,7 @@ def test_api_error_mapping(row: Row) -> None:
     assert error.retry_after == row.retry_after
     assert error.used_weight == row.used_weight
     assert (error.method, error.path) == ("GET", PATH)
-    assert error.response is response
+    assert_kept_as_answered(error.response, response)
     code_text = "no Binance code" if row.code is None else f"Binance code {row.code}"
     text = f"GET {PATH}: HTTP {row.status}, {code_text}: {row.message}"
     if row.hint:
@@ -227,8 +267,14 @@ def test_every_class_of_the_tree_has_a_row() -> None:
     ("headers", "used_weight", "retry_after"),
     [
         ({"X-MBX-USED-WEIGHT-1M": "40", "Retry-After": "2"}, 40, 2.0),
-        ({"X-MBX-USED-WEIGHT-1M": "12.0", "Retry-After": "0.5"}, 12, 0.5),
+        ({"X-MBX-USED-WEIGHT-1M": "12.0", "Retry-After": "0.5"}, None, 0.5),  # a weight is a count: digits only
         ({"X-MBX-USED-WEIGHT-1M": "many", "Retry-After": "soon"}, None, None),
+        # Retry-After is clamped to 3 days; negative or not finite counts as absent (README, "Server-given")
+        ({"X-MBX-USED-WEIGHT-1M": "1" * 12, "Retry-After": "999999999"}, 111_111_111_111, 259_200.0),
+        ({"X-MBX-USED-WEIGHT-1M": "1" * 13, "Retry-After": "-5"}, None, None),
+        ({"X-MBX-USED-WEIGHT-1M": "1e3", "Retry-After": "inf"}, None, None),
+        ({"Retry-After": "nan"}, None, None),
+        ({"Retry-After": " 2 "}, None, 2.0),
         ({}, None, None),
     ],
 )
@@ -247,6 +293,12 @@ def test_a_ban_says_until_when() -> None:
     assert isinstance(error, IPBannedError)
     assert error.banned_until is not None
     assert before + 300 <= error.banned_until <= time.time() + 300
+    refused = raised_by(httpx.Response(418))  # the ban is on: nothing sent, the same class, the time left
+    assert isinstance(refused, IPBannedError)
+    assert refused.message == "not sent: banned (300.0 s of Retry-After left)"
+    assert refused.banned_until is not None
+    assert refused.banned_until == pytest.approx(error.banned_until, abs=1)
+    BANS.clear()  # as a new process: the next client sends
     bare = raised_by(httpx.Response(418))
     assert isinstance(bare, IPBannedError)
     assert bare.banned_until is None  # not told; the client still blocks for the default ban (test_retry_decisions)
@@ -286,6 +338,74 @@ def test_tree_row_invalid_response_error_on_a_bad_2xx_body() -> None:
     error = caught.value
     assert error.excerpt == body.decode()
     assert str(error) == f"{error.message} (HTTP 200, body starts: {body.decode()!r})"
+
+
+LIMIT = 1024  # the smallest max_response_bytes a client takes
+
+
+def _endless() -> Iterator[bytes]:
+    while True:
+        yield b"[" * 100
+
+
+def _bomb() -> bytes:
+    """gzip of 100 KiB of zeros: a few hundred bytes as sent."""
+    return gzip.compress(b"0" * 100 * LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "encoding", "what"),
+    [
+        (200, lambda: b"[" * (LIMIT + 1), "", ""),  # a transport that read the body already
+        (200, _endless, "", " (as sent)"),
+        (200, lambda: iter([_bomb()]), "gzip", " (decompressed)"),
+        (200, lambda: iter([zlib.compress(b"0" * (LIMIT + 1))]), "deflate", " (decompressed)"),
+        (500, _endless, "", " (as sent)"),  # an error answer is no exception
+    ],
+    ids=["read already", "endless", "gzip bomb", "deflate just over", "endless 500"],
+)
+def test_tree_row_response_too_large_error(status: int, content: Any, encoding: str, what: str) -> None:
+    sent: list[httpx.Request] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        headers = {"Content-Encoding": encoding} if encoding else {}
+        return httpx.Response(status, content=content(), headers=headers)
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        max_response_bytes=LIMIT,
+        httpx_args={"transport": httpx.MockTransport(respond)},
+    )
+    with pytest.raises(ResponseTooLargeError) as caught:
+        get_balance.sync(client=client)
+    error = caught.value
+    assert isinstance(error, InvalidResponseError)
+    assert error.limit == LIMIT
+    assert error.status_code == status
+    assert error.message == f"the response body is larger than max_response_bytes={LIMIT}{what}" + (
+        "; reading stopped" if what else ""
+    )
+    assert len(sent) == 1  # not retried, though the policy retries (a 500 too)
+
+
+def ok_with(content: Any, headers: dict[str, str]) -> httpx.Response:
+    return httpx.Response(200, content=content, headers=headers)
+
+
+def test_a_body_of_exactly_the_cap_is_read() -> None:
+    for content in (b"[]" + b" " * (LIMIT - 2), iter([gzip.compress(b"[]" + b" " * (LIMIT - 2))])):
+        headers = {} if isinstance(content, bytes) else {"Content-Encoding": "gzip"}
+        client = signed_client(
+            "A" * 64,
+            "S" * 64,
+            base_url="http://sim.invalid",
+            max_response_bytes=LIMIT,
+            httpx_args={"transport": httpx.MockTransport(lambda _, c=content, h=headers: ok_with(c, h))},
+        )
+        assert get_balance.sync(client=client) == []
 
 
 def test_an_invalid_response_error_built_by_hand_says_what_it_was_given() -> None:
@@ -332,6 +452,18 @@ def test_tree_row_unexpected_status_without_this_layer() -> None:
     assert str(caught.value) == "Unexpected status code: 500; body starts: 'down'"
 
 
+def assert_clean_copy(cause: BaseException | None, raised: Exception) -> None:
+    """A transport error's `__cause__` is a copy of what httpx raised: same class and (redacted) message, the
+    request with the unsigned URL, and no deeper chain (README, "No secret in any error")."""
+    assert type(cause) is type(raised)
+    assert cause is not raised
+    assert isinstance(cause, httpx.TransportError)
+    assert str(cause) == str(raised)
+    assert (cause.__cause__, cause.__context__) == (None, None)
+    assert str(cause.request.url) == f"http://sim.invalid{PATH}"
+    assert cause.request.headers["X-MBX-APIKEY"] == "AAAA***"
+
+
 def test_tree_row_transport_error_names_the_cause_not_the_url() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"cannot reach {request.url}")
@@ -343,6 +475,7 @@ def test_tree_row_transport_error_names_the_cause_not_the_url() -> None:
     assert str(error) == f"GET {PATH}: ConnectError"  # the message quoted the signed URL: left out
     assert type(error) is TransportError  # not a timeout
     assert isinstance(error.__cause__, httpx.ConnectError)
+    assert re.fullmatch(rf"cannot reach http://sim\.invalid{PATH}\?\S*&signature=<redacted>", str(error.__cause__))
 
 
 @pytest.mark.parametrize(
@@ -356,8 +489,31 @@ def test_tree_row_request_timeout_error_for_each_httpx_timeout(timeout: httpx.Ti
     with pytest.raises(RequestTimeoutError) as caught:
         get_balance.sync(client=client_answering(time_out))
     assert isinstance(caught.value, TransportError)
-    assert caught.value.__cause__ is timeout
+    assert_clean_copy(caught.value.__cause__, timeout)
     assert str(caught.value) == f"GET {PATH}: {type(timeout).__name__}: {timeout}"
+
+
+def test_tree_row_request_timeout_error_when_the_call_s_deadline_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body that keeps coming: the call ends at its `deadline`, though no read ever timed out."""
+    now = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+
+    def trickle() -> Iterator[bytes]:
+        while True:
+            now[0] += 0.25  # each chunk takes a quarter of a second
+            yield b" "
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        deadline=2.0,
+        httpx_args={"transport": httpx.MockTransport(lambda _: httpx.Response(200, content=trickle()))},
+    )
+    with pytest.raises(RequestTimeoutError) as caught:
+        get_balance.sync(client=client)
+    assert str(caught.value) == f"GET {PATH}: the call's deadline of 2 s ran out"
+    assert now[0] == 102.0  # the chunk that reached the deadline was the last one read
 
 
 @pytest.mark.parametrize(
@@ -365,7 +521,8 @@ def test_tree_row_request_timeout_error_for_each_httpx_timeout(timeout: httpx.Ti
     [
         (httpx.ReadError("connection reset by peer"), "ReadError: connection reset by peer"),
         (httpx.ReadError(""), "ReadError"),
-        (httpx.ReadError("bad answer to signature=abc"), "ReadError"),
+        (httpx.ReadError("bad answer to signature=abc"), "ReadError: bad answer to signature=<redacted>"),
+        (httpx.ReadError("key " + "K" * 40), "ReadError: key <redacted>"),
         (httpx.ReadTimeout("timed out on /papi/v1/balance?asset=BTC"), "ReadTimeout"),
     ],
 )
@@ -376,6 +533,22 @@ def test_a_transport_error_shows_its_reason_only_when_it_quotes_no_url(cause: Ex
     with pytest.raises(TransportError) as caught:
         get_balance.sync(client=client_answering(fail))
     assert str(caught.value) == f"GET {PATH}: {shown}"
+
+
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("mailto:x", "For absolute URLs, path must be empty or begin with '/'"),  # httpx: InvalidURL, not transport
+        ("http://[::1", "Invalid port: ':1'."),  # httpx: RemoteProtocolError already
+    ],
+)
+def test_tree_row_transport_error_for_a_redirect_httpx_cannot_read(location: str, reason: str) -> None:
+    """httpx reads a 3XX's Location even when it does not follow it, and fails on some: a transport error."""
+    answer = httpx.Response(301, headers={"Location": location})
+    with pytest.raises(TransportError) as caught:
+        get_balance.sync(client=client_answering(lambda _: answer))
+    assert type(caught.value) is TransportError
+    assert str(caught.value) == f"GET {PATH}: RemoteProtocolError: Invalid URL in location header: {reason}"
 
 
 def test_a_transport_error_names_the_root_cause() -> None:
@@ -392,7 +565,7 @@ def test_each_row_of_the_readme_error_tree_has_a_test() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     tree = readme.split("Every error is a `binance_papi.PapiError`", 1)[1].split("```")[1]
     documented = re.findall(r"^[\s│├└─]*(\w+Error|\w+Status)\s", tree, re.MULTILINE)
-    assert len(documented) == 15
+    assert len(documented) == 16
     tested_here = {name for name in globals() if name.startswith("test_tree_row_")}
     for name in documented:
         error_class = getattr(binance_papi, name)

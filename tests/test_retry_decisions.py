@@ -23,6 +23,8 @@ from typing import Any, Literal
 import httpx
 import pytest
 
+import binance_papi._constants
+import binance_papi._errors
 import binance_papi._http
 from binance_papi import (
     AuthenticationError,
@@ -41,6 +43,7 @@ from binance_papi import (
     TransportError,
     signed_client,
 )
+from binance_papi._bans import BANS
 from binance_papi_generated.api.account import get_balance
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -242,12 +245,13 @@ def test_retry_table(
     persisting = caller_factory(failure)
     outcome = persisting.outcome()
     assert type(outcome) is raised
-    if issubclass(raised, TransportError):
-        assert outcome.__cause__ is failure
+    if issubclass(raised, TransportError):  # the cause is a clean copy of httpx's error (README, "No secret")
+        assert (type(outcome.__cause__), str(outcome.__cause__)) == (type(failure), str(failure))
     assert server_of(persisting).sent == sent
     assert len(set(server_of(persisting).timestamps)) == sent  # every attempt signed afresh
     assert len(clock.sleeps) == sent - 1
 
+    BANS.clear()  # a 418 or a 429 left a block for the whole process: the next case starts as a new process
     clock.sleeps.clear()
     monkeypatch.setattr("binance_papi._retry.random", random.Random(14))
     once = caller_factory(failure, OK)
@@ -304,12 +308,16 @@ def documented(pattern: str) -> float:
 def test_documented_defaults() -> None:
     policy = RetryPolicy()
     assert policy.max_attempts == documented(r"At most `max_attempts` \((\d+)\) attempts") == 3
-    assert policy.max_elapsed == documented(r"`max_elapsed` \((\d+) s\) in all") == 30
+    assert policy.max_elapsed == documented(r"no retry starting past `max_elapsed` \((\d+) s\)") == 30
     assert policy.max_retry_after == documented(r"at most `max_retry_after` \((\d+) s\)") == 10
     assert policy.backoff_base == documented(r"\(([\d.]+) s doubling, at most \d+ s\)") == 0.25
     assert policy.backoff_max == documented(r"doubling, at most (\d+) s\)") == 4
     assert policy.resync_on_timestamp_error is True
     assert binance_papi._http.DEFAULT_BAN_SECONDS == documented(r"the ban's `Retry-After` \((\d+) s if none\)") == 120
+    assert binance_papi._constants.DEFAULT_DEADLINE == documented(r"the client's `deadline` \((\d+) s") == 30
+    assert documented(r"`signed_client\(\.\.\., deadline=([\d.]+)\)") == binance_papi._constants.DEFAULT_DEADLINE
+    assert documented(r"`max_response_bytes=(\d+) MiB`") * 2**20 == binance_papi._constants.DEFAULT_MAX_RESPONSE_BYTES
+    assert documented(r"clamped to 0\.\.(\d+) days") * 86400 == binance_papi._errors.MAX_RETRY_AFTER_SECONDS
 
 
 def test_default_policy_end_to_end(
@@ -394,6 +402,41 @@ def test_429_retry_after_counts_against_max_elapsed(clock: FakeTime, caller_fact
     assert server_of(caller).sent == 3
 
 
+@pytest.mark.parametrize(
+    ("failure", "raised", "deadline", "sleeps"),
+    [
+        (error(429, -1003, **{"Retry-After": "8"}), RateLimitError, 20.0, [8.0, 8.0]),  # a third wait ends at 24 s
+        (error(429, -1003, **{"Retry-After": "8"}), RateLimitError, 16.0, [8.0]),  # ending at the deadline: not started
+        (error(503, -1000), ServerError, 0.6, [0.25]),  # backoff at the ceiling: 0.25, then 0.5 would end at 0.75 s
+        (httpx.ConnectError("refused"), TransportError, 0.75, [0.25]),
+    ],
+    ids=["Retry-After", "Retry-After exactly", "backoff", "backoff exactly"],
+)
+def test_no_retry_waits_past_the_call_s_deadline(
+    clock: FakeTime,
+    caller_factory: Callable[..., Caller],
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Answer,
+    raised: type[PapiError],
+    deadline: float,
+    sleeps: list[float],
+) -> None:
+    """README: "no retry starts (nor a Retry-After is waited) past" the client's `deadline`, whatever the policy."""
+    monkeypatch.setattr(random, "uniform", at_the_ceiling)
+    caller = caller_factory(failure)
+    caller.client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        deadline=deadline,
+        retry=RetryPolicy(max_attempts=10, max_elapsed=1000),
+        httpx_args=caller.client._httpx_args,
+    )
+    assert type(caller.outcome()) is raised
+    assert clock.sleeps == sleeps
+    assert server_of(caller).sent == len(sleeps) + 1
+
+
 def test_policy_refuses_impossible_numbers() -> None:
     for name in ("backoff_base", "backoff_max", "max_elapsed", "max_retry_after"):
         negative: dict[str, Any] = {name: -1}
@@ -445,7 +488,9 @@ def test_nothing_is_sent_until_the_ban_or_retry_after_has_passed(
     assert refused.retry_after == pytest.approx(0.25)
     assert (refused.status_code, refused.code, refused.hint) == (first.status_code, first.code, first.hint)
     assert refused.used_weight == first.used_weight
-    assert (refused.method, refused.path, refused.response) == ("GET", BALANCE, first.response)
+    assert (refused.method, refused.path, refused.response) == ("GET", BALANCE, None)  # no answer: nothing sent
+    assert first.response is not None
+    assert first.response.status_code == first.status_code
     assert server_of(caller).sent == 1
     assert clock.sleeps == []
     clock.now += 0.25
@@ -639,7 +684,7 @@ def test_a_server_time_answer_without_time_or_date_is_a_transport_error(mode: Mo
 
     with pytest.raises(TransportError) as caught:
         measure()
-    assert str(caught.value) == "GET time: server time answer has no serverTime and no Date"
+    assert str(caught.value) == "GET time: server time answer has no usable serverTime and no Date"
 
 
 def test_request_options_reach_httpx(mode: Mode) -> None:
@@ -665,7 +710,17 @@ def test_request_options_reach_httpx(mode: Mode) -> None:
     assert "X-MBX-APIKEY" not in request.headers
 
 
-def test_unencodable_parameters_are_refused(mode: Mode) -> None:
+@pytest.mark.parametrize(
+    ("asset", "problem"),
+    [
+        ("U\udcffSDT", "holds a control or other non-printable character"),  # a lone surrogate (os.fsdecode)
+        ("US\nDT", "holds a control or other non-printable character"),
+        ("", "is empty"),
+        ("U" * 8193, "is too long"),
+    ],
+    ids=["surrogate", "newline", "empty", "too long"],
+)
+def test_unsendable_parameters_are_refused(mode: Mode, asset: str, problem: str) -> None:
     sent: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -676,12 +731,34 @@ def test_unencodable_parameters_are_refused(mode: Mode) -> None:
 
     def call() -> object:
         if mode == "sync":
-            return get_balance.sync(client=client, asset="U\udcffSDT")
-        return asyncio.run(get_balance.asyncio(client=client, asset="U\udcffSDT"))
+            return get_balance.sync(client=client, asset=asset)
+        return asyncio.run(get_balance.asyncio(client=client, asset=asset))
 
-    with pytest.raises(RequestValidationError, match=r"cannot be encoded as UTF-8 \(surrogates not allowed at pos"):
+    with pytest.raises(RequestValidationError) as caught:
         call()
+    assert str(caught.value) == f"parameter asset {problem}; nothing was sent"
     assert sent == []
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "message"),
+    [
+        ("/papi/v1/b\udcffalance", {}, "a parameter cannot be encoded as UTF-8 (surrogates not allowed at position"),
+        ("/papi/v1/balance", {"asset": "U" * 8000, "more": "M" * 200}, "the request's path and query are longer than"),
+        ("/papi/v1/" + "b" * 8200, None, "the request's path and query are longer than 8192 bytes"),
+        ("http://[::1", {}, "the request's URL is invalid or too long; nothing was sent"),
+    ],
+    ids=["surrogate in the path", "long query", "long path", "invalid URL"],
+)
+def test_requests_httpx_cannot_send_as_asked_are_refused_when_built(
+    caller_factory: Callable[..., Caller], url: str, params: dict[str, str] | None, message: str
+) -> None:
+    client = caller_factory(OK).client
+    for http in (client.get_httpx_client(), client.get_async_httpx_client()):
+        with pytest.raises(RequestValidationError) as caught:
+            http.build_request("GET", url, params=params)
+        assert str(caught.value).startswith(message)
+        assert str(caught.value).endswith("nothing was sent")
 
 
 def test_each_row_of_the_readme_retry_table_has_a_test() -> None:
