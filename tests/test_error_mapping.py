@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import re
 import time
 import zlib
@@ -39,6 +40,7 @@ from binance_papi import (
     ResponseTooLargeError,
     RetryPolicy,
     ServerError,
+    SnapshotError,
     TimestampError,
     TransportError,
     UnexpectedStatus,
@@ -587,3 +589,296 @@ def test_an_api_error_built_by_hand_has_no_hint_unless_given() -> None:
     error = BadRequestError(status_code=400, code=-1100, message="Illegal characters.", method="GET", path=PATH)
     assert (error.hint, error.used_weight, error.retry_after, error.response) == ("", None, None, None)
     assert str(error) == f"GET {PATH}: HTTP 400, Binance code -1100: Illegal characters."
+
+
+# --- what the error keeps of the answer: nothing secret, the rest as sent ----------------------------------------
+
+SHORT_KEY, SHORT_SECRET = "k3y!", "s3c!"  # too short to be secret-shaped: only the client's own list blanks them
+
+
+def short_key_client(answer: httpx.Response) -> Any:
+    return signed_client(
+        SHORT_KEY,
+        SHORT_SECRET,
+        base_url="http://sim.invalid",
+        retry=RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(lambda _: answer)},
+    )
+
+
+def test_the_kept_answer_is_redacted_and_decoded() -> None:
+    """A server echoing the key, the secret and the signed URL into the reason, a header and a gzip body."""
+    body = b"\xff echo " + SHORT_KEY.encode() + b" " + SHORT_SECRET.encode() + b" signature=abc&x=1"
+    answer = httpx.Response(
+        400,
+        content=gzip.compress(body),
+        headers={"Content-Encoding": "gzip", "X-Echo": f"{SHORT_KEY} {SHORT_SECRET}"},
+        extensions={"reason_phrase": f"Bad {SHORT_SECRET} Request".encode(), "http_version": b"HTTP/1.1"},
+    )
+    with pytest.raises(BadRequestError) as caught:
+        get_balance.sync(client=short_key_client(answer))
+    kept = caught.value.response
+    assert kept is not None
+    assert kept.reason_phrase == "Bad <redacted> Request"
+    assert kept.extensions["http_version"] == b"HTTP/1.1"
+    assert kept.content == b"\xff echo <redacted> <redacted> signature=<redacted>&x=1"
+    assert kept.headers.multi_items() == [
+        ("x-echo", "<redacted> <redacted>"),
+        ("content-length", str(len(kept.content))),  # the body is decoded: no Content-Encoding, its own length
+    ]
+    excerpt = "\ufffd echo <redacted> <redacted> signature=<redacted>&x=1"
+    assert caught.value.message == f"Bad <redacted> Request (not a Binance error body: {excerpt!r})"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"code": -1100, "msg": f"bad {SHORT_KEY}"}, "bad <redacted>"),
+        ({"code": -1100, "msg": "m " * 251}, "m " * 250),  # a message is cut at 500 characters
+        ({"code": -(2**31), "msg": "lowest"}, "lowest"),  # a code is a 32-bit int
+        ({"code": 2**31 - 1, "msg": "highest"}, "highest"),
+        (
+            {"code": -(2**31) - 1, "msg": "x"},
+            'Bad Request (not a Binance error body: \'{"code": -2147483649, "msg": "x"}\')',
+        ),
+        ({"code": 2**31, "msg": "x"}, 'Bad Request (not a Binance error body: \'{"code": 2147483648, "msg": "x"}\')'),
+        ({"code": 62, "msg": "x"}, "x"),
+    ],
+)
+def test_a_binance_body_gives_the_code_and_message(body: dict[str, Any], message: str) -> None:
+    answer = httpx.Response(400, content=json.dumps(body).encode())
+    with pytest.raises(APIError) as caught:
+        get_balance.sync(client=short_key_client(answer))
+    assert caught.value.message == message
+    in_range = -(2**31) <= body["code"] < 2**31
+    assert caught.value.code == (body["code"] if in_range else None)
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        (f"Nope {SHORT_KEY}", "Nope <redacted>"),
+        ("r." * 51, "r." * 50),  # a reason phrase is cut at 100 characters
+        ("", "error"),
+    ],
+)
+def test_a_reason_phrase_is_redacted_and_cut(reason: str, shown: str) -> None:
+    answer = httpx.Response(400, content=SHORT_SECRET.encode(), extensions={"reason_phrase": reason.encode()})
+    with pytest.raises(APIError) as caught:
+        get_balance.sync(client=short_key_client(answer))
+    assert caught.value.message == f"{shown} (not a Binance error body: '<redacted>')"
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "target"),
+    [
+        (300, "/elsewhere", " to http://sim.invalid/elsewhere"),  # 300 is a redirect too
+        (399, "/p" + "x." * 150, " to http://sim.invalid/p" + "x." * 99),  # the path is cut at 200 characters
+        (302, f"https://{SHORT_KEY[:3]}.invalid/{SHORT_KEY}", " to https://k3y.invalid/<redacted>"),
+        (400, "/elsewhere", None),  # not a redirect: the Location means nothing
+    ],
+)
+def test_a_redirect_names_its_target_without_query(status: int, location: str, target: str | None) -> None:
+    answer = httpx.Response(status, headers={"Location": location})
+    with pytest.raises(APIError) as caught:
+        get_balance.sync(client=short_key_client(answer))
+    reason = answer.reason_phrase or "error"
+    rest = f"{reason} (not a Binance error body: 'empty body')"
+    expected = rest if target is None else f"redirect{target} not followed (a signed request is never sent on); {rest}"
+    assert caught.value.message == expected
+
+
+def test_an_api_error_keeps_the_response_it_is_given() -> None:
+    response = httpx.Response(400)
+    error = BadRequestError(
+        status_code=400, code=None, message="x", method="GET", path=PATH, response=response, retry_after=1.5
+    )
+    assert (error.response, error.retry_after) == (response, 1.5)
+
+
+# --- errors cross process pools (README, "No secret in any error": they pickle with class, message, attributes) ---
+
+
+def test_every_error_pickles_with_its_class_message_and_attributes() -> None:
+    api = raised_by(httpx.Response(429, json={"code": -1003, "msg": "slow"}, headers={"Retry-After": "2"}))
+    assert isinstance(api, RateLimitError)
+    assert api.response is not None
+    errors: list[PapiError] = [
+        api,
+        InvalidResponseError("Balance.asset: bad", status_code=200, content=b"[1]"),
+        ResponseTooLargeError("too large", limit=LIMIT, status_code=200),
+        TransportError("ConnectError", method="GET", path=PATH),
+        RequestValidationError("nothing was sent"),
+        UnexpectedStatus(500, b"down"),
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))  # noqa: S301  (our own bytes)
+        assert type(copy) is type(error)
+        assert (str(copy), copy.args) == (str(error), error.args)
+        expected = {k: v for k, v in vars(error).items() if k != "response"}
+        assert {k: v for k, v in vars(copy).items() if k != "response"} == expected
+        assert getattr(copy, "response", None) is None  # an httpx response does not pickle: dropped
+    plain = pickle.loads(pickle.dumps(errors[1]))  # noqa: S301
+    assert "response" not in vars(plain)  # no attribute added where there was none
+
+
+def test_a_snapshot_error_names_every_failed_part_and_pickles() -> None:
+    first = BadRequestError(status_code=400, code=-1100, message="bad", method="GET", path=PATH)
+    second = TransportError("ReadError", method="GET", path="/papi/v1/account")
+    error = SnapshotError({"balance": first, "account": second})
+    assert (error.part, error.error, error.errors) == ("balance", first, {"balance": first, "account": second})
+    assert str(error) == (f"account_snapshot: part 'balance' failed: BadRequestError: {first} (also failed: account)")
+    alone = SnapshotError({"cm_positions": second})
+    assert str(alone) == f"account_snapshot: part 'cm_positions' failed: TransportError: {second}"
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301  (our own bytes)
+    assert type(copy) is SnapshotError
+    assert str(copy) == str(error)
+    assert list(copy.errors) == ["balance", "account"]
+    assert [str(e) for e in copy.errors.values()] == [str(first), str(second)]
+
+
+# --- reading a body: chunk by chunk, decompressed with a bounded output (README, "Size cap") ----------------------
+
+
+def body_client(answer: httpx.Response, limit: int = LIMIT) -> Any:
+    return signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        retry=RetryPolicy.disabled(),
+        max_response_bytes=limit,
+        httpx_args={"transport": httpx.MockTransport(lambda _: answer)},
+    )
+
+
+def pieces(data: bytes, size: int) -> Iterator[bytes]:
+    return iter([data[i : i + size] for i in range(0, len(data), size)])
+
+
+BODY = json.dumps([{"k": "v" * 10}] * 30).encode()  # about 600 bytes
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sent"),
+    [
+        ("", BODY),
+        ("identity", BODY),
+        ("gzip", gzip.compress(BODY)),
+        ("x-gzip", gzip.compress(BODY)),
+        (" GZip ", gzip.compress(BODY)),
+        ("deflate", zlib.compress(BODY)),
+    ],
+)
+@pytest.mark.parametrize("chunk", [1, 7, 4096])
+def test_a_body_in_any_chunks_and_encoding_is_read_whole(encoding: str, sent: bytes, chunk: int) -> None:
+    from binance_papi._http import _Body
+
+    headers = {"Content-Encoding": encoding} if encoding else {}
+    response = httpx.Response(200, headers=headers, content=pieces(sent, chunk))
+    body = _Body(response, LIMIT)
+    for part in pieces(sent, chunk):
+        body.feed(part)
+    assert body.content() == BODY
+
+
+def feed_all(body: Any, parts: Iterator[bytes]) -> bytes:
+    for part in parts:
+        body.feed(part)
+    content: bytes = body.content()
+    return content
+
+
+def test_decompression_is_bounded_at_every_step() -> None:
+    """A body inflating to exactly the cap is read; one byte more is refused, in whichever call it shows."""
+    from binance_papi._http import _Body
+
+    gzipped = {"Content-Encoding": "gzip"}
+    exact = gzip.compress(b"0" * LIMIT)
+    body = _Body(httpx.Response(200, headers=gzipped), LIMIT)
+    for part in pieces(exact, 3):
+        body.feed(part)
+    assert body.content() == b"0" * LIMIT
+    over = _Body(httpx.Response(200, headers=gzipped), LIMIT)
+    with pytest.raises(ResponseTooLargeError, match=r"\(decompressed\); reading stopped \(HTTP 200\)$"):
+        feed_all(over, pieces(gzip.compress(b"0" * (LIMIT + 1)), 3))
+    sent = _Body(httpx.Response(200), LIMIT)
+    sent.feed(b"x" * LIMIT)  # exactly the cap as sent
+    with pytest.raises(ResponseTooLargeError, match=r"\(as sent\); reading stopped \(HTTP 200\)$"):
+        sent.feed(b"x")
+
+
+def test_a_body_held_back_in_the_decompressor_still_counts() -> None:
+    """zlib may keep output back until `flush`: what comes out there is counted against the cap too."""
+    from binance_papi._http import _Body
+
+    class Held:
+        def __init__(self) -> None:
+            self.unconsumed_tail = b""
+
+        def decompress(self, data: bytes, max_length: int) -> bytes:
+            assert data
+            assert max_length == LIMIT + 1
+            return b""
+
+        def flush(self, length: int) -> bytes:
+            return b"z" * (LIMIT + 1) if length else b""
+
+    body = _Body(httpx.Response(200, headers={"Content-Encoding": "gzip"}), LIMIT)
+    body._inflate = Held()  # type: ignore[assignment]
+    body.feed(b"anything")
+    with pytest.raises(ResponseTooLargeError, match=r"\(decompressed\); reading stopped \(HTTP 200\)$"):
+        body.content()
+
+
+@pytest.mark.parametrize(
+    ("headers", "sent", "message"),
+    [
+        ({"Content-Encoding": "br"}, b"x", "unsupported Content-Encoding 'br' (asked for gzip or deflate)"),
+        (
+            {"Content-Encoding": "z," * 25},
+            b"x",
+            f"unsupported Content-Encoding {'z,' * 20!r} (asked for gzip or deflate)",
+        ),
+        ({"Content-Encoding": "gzip"}, b"not gzip at all", "the body could not be decompressed"),
+    ],
+)
+def test_a_body_that_cannot_be_decoded_is_an_invalid_response(
+    headers: dict[str, str], sent: bytes, message: str
+) -> None:
+    answer = httpx.Response(503, headers=headers, content=iter([sent]))
+    with pytest.raises(InvalidResponseError) as caught:
+        get_balance.sync(client=body_client(answer))
+    assert type(caught.value) is InvalidResponseError
+    assert (caught.value.message, caught.value.status_code) == (message, 503)
+
+
+# --- Retry-After, as delta-seconds or an HTTP date -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (None, None),
+        ("", None),
+        ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),  # already past: no wait, never a negative one
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("Sat, 24 Oct 2015 07:28:01 GMT", 259_200.0),  # clamped to 3 days
+        ("Wed, 21 Oct 2015 07:28:10 GMT" + " " * 30 + "garbage", 10.0),  # only the first 64 characters are read
+        ("1" * 61, None),  # delta-seconds of more than 60 digits: invalid
+        ("1.1234567", None),
+        ("0.000001", 0.000001),
+    ],
+)
+def test_retry_after_is_delta_seconds_or_an_http_date(value: str | None, seconds: float | None) -> None:
+    from binance_papi._errors import parse_retry_after
+
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert parse_retry_after(value, now=now) == seconds
+
+
+def test_an_http_date_is_read_against_the_clock_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from binance_papi._errors import parse_retry_after
+
+    monkeypatch.setattr(time, "time", lambda: 1445412480.0)
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT") == 30.0

@@ -624,3 +624,69 @@ def test_a_fresh_fast_decoder_reads_every_field_kind_and_nested_rows() -> None:
     no_fast_path = FastDecoder("Outer", [("one", "one", NestedRows(lambda: None, many=False), True)])
     assert no_fast_path.decode(b'{"one": {}}') is None
     assert no_fast_path.decode(b'{"one": {}}') is None  # declines again, without rebuilding
+
+
+# --- strict values (README, "Strict values"): 64-bit integers, bounded JSON numbers, the shape asked for ----------
+
+
+@pytest.mark.parametrize("parse", [parse_int, parse_number_decimal, parse_flex_decimal], ids=["int", "number", "flex"])
+def test_integers_are_taken_exactly_in_the_64_bit_range(parse: Callable[[object, str], object]) -> None:
+    for value in (-(2**63), 2**63 - 1):
+        assert parse(value, "M.f") == value
+    for value in (-(2**63) - 1, 2**63):
+        with pytest.raises(InvalidResponseError, match=rf"^M\.f: expected .*, got {value} \(int\)$"):
+            parse(value, "M.f")
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("1" + "0" * 99, True),  # 100 characters
+        ("1." + "0" * 98, True),
+        ("1." + "0" * 99, False),  # 101 characters
+        ("1e100", True),
+        ("1e101", False),
+        ("-1e100", True),
+        ("1e-100", True),
+        ("1e-101", False),
+        ("0.1e-99", True),  # adjusted exponent -100
+        ("0.1e-100", False),
+        ("0." + "0" * 97 + "1", True),  # exponent -99 ... -100 digits after the point at most
+        ("12.5e-99", True),  # exponent -100
+        ("12.5e-100", False),  # exponent -101 though the adjusted one is -99
+    ],
+)
+def test_a_json_number_is_bounded_in_length_and_exponent(text: str, accepted: bool) -> None:
+    from binance_papi._parsing import decode_json
+
+    body = f'{{"n": {text}}}'.encode()
+    if accepted:
+        assert decode_json(body) == {"n": Decimal(text)}
+    else:
+        with pytest.raises(ValueError, match=r"^a JSON number (of \d+ characters|out of range: )"):
+            decode_json(body)
+
+
+def test_a_json_number_is_named_in_the_refusal() -> None:
+    from binance_papi._parsing import decode_json
+
+    with pytest.raises(ValueError, match=r"^a JSON number of 101 characters$"):
+        decode_json(b"1." + b"0" * 99)
+    with pytest.raises(ValueError, match=r"^a JSON number out of range: 1e101$"):
+        decode_json(b"1e101")
+    long = "1." + "2" * 60 + "e200"
+    with pytest.raises(ValueError) as caught:
+        decode_json(long.encode())
+    assert str(caught.value) == f"a JSON number out of range: {long[:40]}"
+
+
+@pytest.mark.parametrize("asked_one", [True, False], ids=["one asked, array answered", "array asked, one answered"])
+def test_the_answer_must_have_the_shape_asked_for(asked_one: bool) -> None:
+    body = json.dumps([DOC_ITEM] if asked_one else DOC_ITEM).encode()
+    client = client_returning(body)
+    with pytest.raises(InvalidResponseError) as caught:
+        get_balance.sync(client=client, asset="USDT") if asked_one else get_balance.sync(client=client)
+    wanted, got = ("one object", "an array") if asked_one else ("an array", "one object")
+    error = caught.value
+    assert error.message == f"GET /papi/v1/balance: the request asked for {wanted}, the answer is {got}"
+    assert (error.status_code, error.content) == (200, body)

@@ -73,7 +73,7 @@ REDACTED = "<redacted>"
 # more characters of the alphabets of API keys (64 letters and digits), HMAC signatures (64 hex digits),
 # secrets and base64 signatures (RSA, Ed25519), percent-encoded or not. Amounts, codes and words are shorter
 # or hold other characters.
-_SECRET_SHAPED = re.compile(r"(?i)(signature(?:=|%3D|\"\s*:\s*\"))[^&\s\"'<>]*|[A-Za-z0-9+/=%_-]{40,}")
+_SECRET_SHAPED = re.compile(r"(?i)(signature(?:=|%3D|\"\s*:\s*\"))[^&\s\"'<>]+|[A-Za-z0-9+/=%_-]{40,}")
 _SECRET_SHAPED_BYTES = re.compile(_SECRET_SHAPED.pattern.encode("ascii"))
 
 
