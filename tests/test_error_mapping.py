@@ -10,13 +10,14 @@ rows of the tree (errors that are not an HTTP answer) follow.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import pickle
 import re
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -391,6 +392,8 @@ def test_tree_row_response_too_large_error(status: int, content: Any, encoding: 
         "; reading stopped" if what else ""
     )
     assert len(sent) == 1  # not retried, though the policy retries (a 500 too)
+    assert str(sent[0].url) == f"http://sim.invalid{PATH}"  # the request lost its signature and key all the same
+    assert sent[0].headers["X-MBX-APIKEY"] == "AAAA***"
 
 
 def ok_with(content: Any, headers: dict[str, str]) -> httpx.Response:
@@ -882,3 +885,146 @@ def test_an_http_date_is_read_against_the_clock_by_default(monkeypatch: pytest.M
 
     monkeypatch.setattr(time, "time", lambda: 1445412480.0)
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT") == 30.0
+
+
+# --- the same bounds on the async client (httpx's own async transport; a body that streams) -----------------------
+
+
+async def _async_pieces(parts: list[bytes], pause: float = 0.0) -> AsyncIterator[bytes]:
+    for part in parts:
+        if pause:
+            await asyncio.sleep(pause)
+        yield part
+
+
+def async_raised(handler: Any, **options: Any) -> PapiError | Any:
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        retry=RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(handler)},
+        **options,
+    )
+    try:
+        return asyncio.run(get_balance.asyncio(client=client))
+    except PapiError as error:
+        return error
+
+
+def test_async_reads_a_streamed_body_in_chunks_and_encodings() -> None:
+    for encoding, sent in (("", BODY), ("gzip", gzip.compress(BODY))):
+        headers = {"Content-Encoding": encoding} if encoding else {}
+        parts = list(pieces(sent, 50))
+        body = json.loads(BODY)
+        result = async_raised(lambda _, h=headers, p=parts: httpx.Response(200, headers=h, content=_async_pieces(p)))
+        assert isinstance(result, InvalidResponseError)  # the rows are not balances: the body was read whole
+        assert result.content == BODY
+        assert json.loads(result.content) == body
+
+
+def test_async_stops_a_body_at_the_cap() -> None:
+    sent: list[httpx.Request] = []
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=_async_pieces([b"[" * 600] * 3))
+
+    error = async_raised(endless, max_response_bytes=LIMIT)
+    assert isinstance(error, ResponseTooLargeError)
+    assert str(sent[0].url) == f"http://sim.invalid{PATH}"  # the request lost its signature and key all the same
+    assert sent[0].headers["X-MBX-APIKEY"] == "AAAA***"
+    assert error.message == f"the response body is larger than max_response_bytes={LIMIT} (as sent); reading stopped"
+
+
+def test_async_call_ends_at_its_deadline() -> None:
+    """A body that keeps coming, a piece every 20 ms: the call's deadline (0.3 s) ends it, not a read timeout."""
+    error = async_raised(
+        lambda _: httpx.Response(200, content=_async_pieces([b" "] * 10_000, pause=0.02)), deadline=0.3
+    )
+    assert isinstance(error, RequestTimeoutError)
+    assert str(error) == f"GET {PATH}: the call's deadline of 0.3 s ran out"
+
+
+def test_async_a_timeout_inside_the_attempt_is_a_read_timeout() -> None:
+    """A TimeoutError from below (not the deadline's) is the attempt's own timeout: a RequestTimeoutError."""
+
+    def time_out(_: httpx.Request) -> httpx.Response:
+        raise TimeoutError
+
+    error = async_raised(time_out)
+    assert isinstance(error, RequestTimeoutError)
+    assert str(error) == f"GET {PATH}: ReadTimeout: timed out"
+
+
+# --- more of what is refused or blanked (README, "Refused before sending", "No secret in any error") -------------
+
+
+def test_a_2xx_body_that_fails_keeps_no_known_secret_nor_signature() -> None:
+    key = "k3y!k3y!"  # 8 characters, not secret-shaped: blanked because a client of this process has it
+    body = f'[{{"asset": "{key}", "echo": "signature=abc&x"}}'.encode()
+    client = signed_client(
+        key,
+        "s" * 7 + "!",
+        base_url="http://sim.invalid",
+        retry=RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(lambda _: httpx.Response(200, content=body))},
+    )
+    with pytest.raises(InvalidResponseError) as caught:
+        get_balance.sync(client=client)
+    assert caught.value.content == b'[{"asset": "<redacted>", "echo": "signature=<redacted>&x"}'
+    assert caught.value.excerpt == caught.value.content.decode()
+    seven = "k3y!k3?"  # 7 characters: too short to be blanked wherever it appears (it could be any word)
+    signed_client(seven, "t" * 8, base_url="http://sim.invalid")
+    assert InvalidResponseError("x", status_code=200, content=seven.encode()).content == seven.encode()
+
+
+@pytest.mark.parametrize("secret", ["S" * 63 + "\x7f", "S" * 63 + "\x1f", " " + "S" * 63, "S" * 63 + "\u00e9"])
+def test_a_secret_with_a_control_character_space_or_non_ascii_is_refused(secret: str) -> None:
+    with pytest.raises(
+        RequestValidationError,
+        match=r"^api_secret must be printable ASCII without spaces \(check for a stray newline or space\)$",
+    ):
+        signed_client("A" * 64, secret)
+    signed_client("A" * 64, "S" * 63 + "~")  # the last printable character is fine
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_redirect_is_never_followed_even_when_asked(mode: str) -> None:
+    sent: list[str] = []
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(302, headers={"Location": "/elsewhere"})
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        retry=RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(redirect), "follow_redirects": True},
+    )
+    with pytest.raises(APIError) as caught:
+        get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
+    assert caught.value.status_code == 302
+    assert sent == [PATH]
+
+
+def test_the_longest_request_line_is_sent_and_one_byte_more_refused() -> None:
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=[])
+
+    client = client_answering(record)
+    http = client.get_httpx_client()
+    head = len(f"{PATH}?asset=")
+    assert len(http.build_request("GET", PATH, params={"asset": "U" * (8192 - head)}).url.raw_path) == 8192
+    with pytest.raises(RequestValidationError, match=r"^the request's path and query are longer than 8192 bytes"):
+        http.build_request("GET", PATH, params={"asset": "U" * (8193 - head)})
+    with pytest.raises(RequestValidationError, match=r"^the request's path and query are longer than 8192 bytes"):
+        http.build_request("GET", PATH, params={"asset": "U" * 8192})  # a value of the limit: the line is refused
+    with pytest.raises(RequestValidationError, match=r"^parameter asset is too long; nothing was sent$"):
+        http.build_request("GET", PATH, params={"asset": "U" * 8193})
+    assert sent == []

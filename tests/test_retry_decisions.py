@@ -775,3 +775,147 @@ def test_each_row_of_the_readme_retry_table_has_a_test() -> None:
     covered = {int(case.split(":")[0].removeprefix("retry row ")) for case in RETRY_TABLE}
     covered |= {4} if "test_retry_row_4_timestamp_error_resyncs_once" in globals() else set()
     assert covered == set(range(1, len(rows) + 1))
+
+
+# --- the clock fix and the deadline on the server-time call ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("server_ms", "accepted"),
+    [
+        (1_700_000_000_500 + 86_400_000, True),  # exactly a day ahead
+        (1_700_000_000_500 - 86_400_000, True),
+        (1_700_000_000_500 + 86_400_001, False),
+        (1_700_000_000_500 - 86_400_001, False),
+    ],
+)
+def test_a_server_clock_more_than_a_day_off_is_not_believed(mode: Mode, server_ms: int, accepted: bool) -> None:
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        clock=iter([1_700_000_000_000, 1_700_000_001_000]).__next__,  # sent, received: the middle is ...500
+        httpx_args={"transport": httpx.MockTransport(lambda _: httpx.Response(200, json={"serverTime": server_ms}))},
+    )
+
+    def measure() -> int:
+        return client.sync_time() if mode == "sync" else asyncio.run(client.async_sync_time())
+
+    if accepted:
+        assert measure() == server_ms - 1_700_000_000_500
+        return
+    with pytest.raises(TransportError) as caught:
+        measure()
+    offset = server_ms - 1_700_000_000_500
+    assert str(caught.value) == f"GET time: server time is {offset} ms off the local clock (more than a day): not used"
+    assert (caught.value.method, caught.value.path) == ("GET", "time")
+    assert client.time_offset_ms == 0
+
+
+def test_a_date_header_is_read_up_to_64_characters(mode: Mode) -> None:
+    date = "Tue, 14 Nov 2023 22:13:40 GMT"
+    answer = httpx.Response(200, json={}, headers={"Date": date + " " * (64 - len(date)) + "trailing garbage"})
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        clock=lambda: 1_700_000_000_000,
+        httpx_args={"transport": httpx.MockTransport(lambda _: answer)},
+    )
+    offset = client.sync_time() if mode == "sync" else asyncio.run(client.async_sync_time())
+    assert offset == 1_700_000_020_500 - 1_700_000_000_000
+
+
+def test_measuring_the_clock_ends_at_the_deadline(clock: FakeTime) -> None:
+    """A time endpoint whose body keeps coming: the measurement ends at the client's deadline (sync)."""
+
+    def trickle() -> Iterator[bytes]:
+        while True:
+            clock.now += 0.25
+            yield b" "
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        deadline=1.0,
+        httpx_args={"transport": httpx.MockTransport(lambda _: httpx.Response(200, content=trickle()))},
+    )
+    with pytest.raises(RequestTimeoutError) as caught:
+        client.sync_time()
+    assert str(caught.value) == f"GET {TIME}: the call's deadline of 1 s ran out"
+
+
+def test_a_transport_error_at_the_deadline_says_so(clock: FakeTime, mode: Mode) -> None:
+    """An attempt that fails once the deadline has passed: a RequestTimeoutError naming both."""
+
+    def fail_late(request: httpx.Request) -> httpx.Response:
+        clock.now += 2.0
+        raise httpx.ConnectError("refused", request=request)
+
+    client = signed_client("A" * 64, "S" * 64, deadline=2.0, httpx_args={"transport": httpx.MockTransport(fail_late)})
+    runner = asyncio.Runner()
+    try:
+        for call, path in (
+            (
+                (lambda: get_balance.sync(client=client), BALANCE),
+                (client.sync_time, TIME),
+            )
+            if mode == "sync"
+            else (
+                (lambda: runner.run(get_balance.asyncio(client=client)), BALANCE),
+                (lambda: runner.run(client.async_sync_time()), TIME),
+            )
+        ):
+            with pytest.raises(RequestTimeoutError) as caught:
+                call()
+            assert str(caught.value) == f"GET {path}: the call's deadline of 2 s ran out (ConnectError: refused)"
+            assert type(caught.value.__cause__) is httpx.ConnectError
+    finally:
+        runner.close()
+
+
+def test_a_transport_error_just_before_the_deadline_is_itself(clock: FakeTime) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        clock.now += 1.999
+        raise httpx.ConnectError("refused", request=request)
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        deadline=2.0,
+        retry=RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(fail)},
+    )
+    for call, path in ((lambda: get_balance.sync(client=client), BALANCE), (client.sync_time, TIME)):
+        with pytest.raises(TransportError) as caught:
+            call()
+        assert type(caught.value) is TransportError
+        assert str(caught.value) == f"GET {path}: ConnectError: refused"
+
+
+class OddTransportError(httpx.TransportError):
+    """A transport's own error class, with a constructor of its own (as some transports have)."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(f"{code}: {text}")
+
+
+def test_a_transport_error_is_copied_even_with_an_odd_constructor() -> None:
+    long = "x " * 200
+    sent: list[httpx.Request] = []
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        raise OddTransportError(7, long)
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        retry=RetryPolicy.disabled(),
+        httpx_args={"transport": httpx.MockTransport(fail)},
+    )
+    with pytest.raises(TransportError) as caught:
+        get_balance.sync(client=client)
+    cause = caught.value.__cause__
+    assert type(cause) is httpx.TransportError  # a plain copy: the odd class cannot be rebuilt
+    assert str(cause) == f"7: {long}"[:300]
+    assert cause.request is sent[0]
+    assert str(caught.value) == f"GET {BALANCE}: OddTransportError: {f'7: {long}'[:300]}"
