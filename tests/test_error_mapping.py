@@ -508,16 +508,23 @@ def test_tree_row_request_timeout_error_when_the_call_s_deadline_runs_out(monkey
             now[0] += 0.25  # each chunk takes a quarter of a second
             yield b" "
 
+    sent: list[httpx.Request] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=trickle())
+
     client = signed_client(
         "A" * 64,
         "S" * 64,
         base_url="http://sim.invalid",
         deadline=2.0,
-        httpx_args={"transport": httpx.MockTransport(lambda _: httpx.Response(200, content=trickle()))},
+        httpx_args={"transport": httpx.MockTransport(respond)},
     )
     with pytest.raises(RequestTimeoutError) as caught:
         get_balance.sync(client=client)
     assert str(caught.value) == f"GET {PATH}: the call's deadline of 2 s ran out"
+    assert str(sent[0].url) == f"http://sim.invalid{PATH}"  # the request lost its signature all the same
     assert now[0] == 102.0  # the chunk that reached the deadline was the last one read
 
 
@@ -939,22 +946,33 @@ def test_async_stops_a_body_at_the_cap() -> None:
 
 def test_async_call_ends_at_its_deadline() -> None:
     """A body that keeps coming, a piece every 20 ms: the call's deadline (0.3 s) ends it, not a read timeout."""
-    error = async_raised(
-        lambda _: httpx.Response(200, content=_async_pieces([b" "] * 10_000, pause=0.02)), deadline=0.3
-    )
+    sent: list[httpx.Request] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=_async_pieces([b" "] * 10_000, pause=0.02))
+
+    error = async_raised(respond, deadline=0.3)
     assert isinstance(error, RequestTimeoutError)
     assert str(error) == f"GET {PATH}: the call's deadline of 0.3 s ran out"
+    assert str(sent[0].url) == f"http://sim.invalid{PATH}"  # the request lost its signature all the same
 
 
 def test_async_a_timeout_inside_the_attempt_is_a_read_timeout() -> None:
     """A TimeoutError from below (not the deadline's) is the attempt's own timeout: a RequestTimeoutError."""
 
-    def time_out(_: httpx.Request) -> httpx.Response:
+    sent: list[httpx.Request] = []
+
+    def time_out(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
         raise TimeoutError
 
     error = async_raised(time_out)
     assert isinstance(error, RequestTimeoutError)
     assert str(error) == f"GET {PATH}: ReadTimeout: timed out"
+    assert str(sent[0].url) == f"http://sim.invalid{PATH}"  # the request lost its signature all the same
+    assert isinstance(error.__cause__, httpx.ReadTimeout)
+    assert error.__cause__.request is sent[0]
 
 
 # --- more of what is refused or blanked (README, "Refused before sending", "No secret in any error") -------------
@@ -1028,3 +1046,16 @@ def test_the_longest_request_line_is_sent_and_one_byte_more_refused() -> None:
     with pytest.raises(RequestValidationError, match=r"^parameter asset is too long; nothing was sent$"):
         http.build_request("GET", PATH, params={"asset": "U" * 8193})
     assert sent == []
+
+
+def test_async_a_transport_error_leaves_the_request_without_signature() -> None:
+    sent: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        raise httpx.ConnectError("refused", request=request)
+
+    error = async_raised(refuse)
+    assert isinstance(error, TransportError)
+    assert_clean_copy(error.__cause__, httpx.ConnectError("refused"))
+    assert str(sent[0].url) == f"http://sim.invalid{PATH}"
