@@ -919,3 +919,28 @@ def test_a_transport_error_is_copied_even_with_an_odd_constructor() -> None:
     assert str(cause) == f"7: {long}"[:300]
     assert cause.request is sent[0]
     assert str(caught.value) == f"GET {BALANCE}: OddTransportError: {f'7: {long}'[:300]}"
+
+
+def test_each_attempt_s_timeouts_end_by_the_deadline(clock: FakeTime) -> None:
+    """README: "Each attempt's timeouts are also clipped to what is left" of the call's deadline."""
+    seen: list[dict[str, float | None]] = []
+
+    def slow_failure(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.extensions["timeout"]))
+        clock.now += 7.0
+        return error(503, -1000)
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        deadline=10.0,
+        timeout=httpx.Timeout(5.0, connect=2.0, pool=60.0),
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.0),
+        httpx_args={"transport": httpx.MockTransport(slow_failure)},
+    )
+    with pytest.raises(ServerError):
+        get_balance.sync(client=client)
+    assert seen == [
+        {"connect": 2.0, "read": 5.0, "write": 5.0, "pool": 10.0},  # the pool's 60 s: what is left of the call
+        {"connect": 2.0, "read": 3.0, "write": 3.0, "pool": 3.0},  # 7 s spent: 3 s left
+    ]
