@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 GENERATED := generated_client/binance_papi_generated
 HANDWRITTEN := src generator tests scripts bench
 
-.PHONY: setup demo generate upstream-templates check-generated lint typecheck test bench bench-quick dist clean
+.PHONY: setup demo generate upstream-templates check-generated lint typecheck test bench bench-quick dist mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,5 +63,17 @@ dist: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
 
+## Mutation testing (mutmut; a few minutes; not part of `make test`): mutates signing, retries, error mapping,
+## the HTTP/ban logic and the parsers ([tool.mutmut] in pyproject.toml says which files and which tests), and
+## fails when a mutant survives that tests/mutation/EQUIVALENT.md does not list. It runs in a copy, .mutation/,
+## where the generated package sits beside binance_papi under src/ (mutmut imports mutants from src/).
+mutation: $(STAMP)
+	rm -rf .mutation
+	mkdir -p .mutation/src
+	cp -r src/binance_papi $(GENERATED) .mutation/src/
+	cp -r tests openapi pyproject.toml README.md .mutation/
+	cd .mutation && ../$(BIN)/mutmut run --max-children 2
+	cd .mutation && ../$(BIN)/python ../tests/mutation/check_survivors.py ../tests/mutation/EQUIVALENT.md
+
 clean:
-	rm -rf $(VENV) .venv-bench-runtime .bench-cache .mypy_cache .pytest_cache .ruff_cache dist
+	rm -rf .mutation $(VENV) .venv-bench-runtime .bench-cache .mypy_cache .pytest_cache .ruff_cache dist

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
+import time
 from decimal import Decimal
 
+import httpcore
 import httpx
 import pytest
 from hypothesis import given
@@ -64,3 +67,141 @@ async def test_aiohttp_transport_without_the_replay_switch_closes_connections(
         assert session.connector.force_close
         assert session._retry_connection  # untouched: the public fallback is force_close
     assert first == second
+
+
+def test_each_shortcut_is_checked_afresh_and_passes_in_the_pinned_versions() -> None:
+    """The checks run at import (before mutmut's fork, see tests/mutation/EQUIVALENT.md): called again here."""
+    assert _compat._fast_url_works() is True
+    assert _compat._set_content_works() is True
+
+
+def test_the_url_check_fails_when_the_private_representation_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(url: httpx.URL, query: str) -> httpx.URL:
+        raise AttributeError("_uri_reference")
+
+    monkeypatch.setattr(_compat, "_fast_url_with_query", broken)
+    assert _compat._fast_url_works() is False
+
+    def wrong(url: httpx.URL, query: str) -> httpx.URL:
+        return url.copy_with(query=query.replace("%2B", "+").encode("ascii"))  # equal URLs, another raw path
+
+    monkeypatch.setattr(_compat, "_fast_url_with_query", wrong)
+    assert _compat._fast_url_works() is False
+
+
+def test_the_content_check_fails_when_content_is_not_kept_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(httpx.Response, "content", property(lambda _: b"y"))
+    assert _compat._set_content_works() is False
+
+
+@pytest.mark.parametrize("shortcut", [True, False], ids=["private", "public fallback"])
+def test_with_content_gives_a_read_response_with_the_decoded_body(
+    monkeypatch: pytest.MonkeyPatch, shortcut: bool
+) -> None:
+    monkeypatch.setattr(_compat, "_SET_CONTENT", shortcut)
+    request = httpx.Request("GET", "https://papi.binance.com/papi/v1/balance")
+    headers = {"Content-Encoding": "gzip", "Content-Length": "3", "X-MBX-USED-WEIGHT-1M": "7"}
+    streamed = httpx.Response(
+        418, headers=headers, stream=httpx.ByteStream(b"abc"), request=request, extensions={"reason_phrase": b"Tea"}
+    )
+    made = _compat.with_content(streamed, b"[1, 2]")
+    assert (made is streamed) is shortcut
+    assert (made.status_code, made.content, made.json(), made.request) == (418, b"[1, 2]", [1, 2], request)
+    assert made.reason_phrase == "Tea"
+    assert made.headers["X-MBX-USED-WEIGHT-1M"] == "7"
+    if not shortcut:  # a new response: the body it holds is already decoded
+        assert "content-encoding" not in made.headers
+        assert made.headers["content-length"] == "6"
+
+
+def test_the_aiohttp_replay_switch_is_turned_off() -> None:
+    class Session:
+        _retry_connection = True
+
+    session = Session()
+    _compat.disable_connection_replay(session)  # type: ignore[arg-type]
+    assert session._retry_connection is False
+
+
+class Recorder(httpcore.NetworkStream):
+    """A network stream that records the timeouts it is given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, float | None]] = []
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.calls.append(("read", timeout))
+        return b"x" * max_bytes
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.calls.append((f"write {len(buffer)}", timeout))
+
+    def close(self) -> None:
+        self.calls.append(("close", None))
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        assert isinstance(ssl_context, ssl.SSLContext)
+        self.calls.append((f"start_tls {server_hostname}", timeout))
+        return self
+
+    def get_extra_info(self, info: str) -> object:
+        return f"extra {info}"
+
+
+def test_every_socket_operation_ends_by_the_call_s_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sync transport's streams clip each timeout to what is left of the deadline (README, "Deadline")."""
+    now = [500.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    inner = Recorder()
+    stream = _compat._DeadlineStream(inner)
+    context = ssl.create_default_context()
+    assert stream.read(2, 5.0) == b"xx"  # no deadline: as asked
+    stream.write(b"", None)
+    with _compat.deadline_scope(503.0):
+        stream.read(1, 5.0)  # 3 s left
+        stream.read(1, 1.0)  # asked for less
+        stream.write(b"", None)  # no timeout of its own: what is left
+        tls = stream.start_tls(context, "papi.binance.com", 10.0)
+        with _compat.deadline_scope(501.5):  # nested: the inner deadline, then the outer again
+            stream.read(1, None)
+        now[0] = 504.0
+        stream.read(1, 5.0)  # past the deadline: the shortest wait, never a negative or zero one
+        stream.read(1, 0.0005)
+    stream.read(1, 7.0)
+    stream.close()
+    assert isinstance(tls, _compat._DeadlineStream)
+    assert stream.get_extra_info("server_addr") == "extra server_addr"
+    assert inner.calls == [
+        ("read", 5.0),
+        ("write 0", None),
+        ("read", 3.0),
+        ("read", 1.0),
+        ("write 0", 3.0),
+        ("start_tls papi.binance.com", 3.0),
+        ("read", 1.5),
+        ("read", 0.001),
+        ("read", 0.0005),
+        ("read", 7.0),
+        ("close", None),
+    ]
+
+
+def test_the_sync_transport_connects_through_the_deadline_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, int, float | None]] = []
+
+    def connect_tcp(self: object, host: str, port: int, timeout: float | None = None, *rest: object) -> Recorder:
+        seen.append((host, port, timeout))
+        return Recorder()
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_tcp)
+    transport = _compat.sync_transport_with_deadlines(verify=False)
+    backend = transport._pool._network_backend
+    assert isinstance(backend, _compat._DeadlineBackend)
+    now = [10.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    with _compat.deadline_scope(12.0):
+        stream = backend.connect_tcp("127.0.0.1", 9, 5.0)
+    assert isinstance(stream, _compat._DeadlineStream)
+    assert seen == [("127.0.0.1", 9, 2.0)]

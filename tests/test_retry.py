@@ -1,6 +1,7 @@
-"""The retry layer on its own (mock transport): what is retried, how often, and that each attempt is re-signed.
+"""The retry layer on its own (mock transport): each attempt is re-signed; the clock fix; the debug log.
 
-The same rules are exercised end to end against the simulator's faults in test_resilience.py.
+The README's retry table row by row, with a patched clock: test_retry_decisions.py. The same rules end to end
+against the simulator's faults: test_resilience.py.
 """
 
 from __future__ import annotations
@@ -8,23 +9,17 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import time
 from collections.abc import Callable
 
 import httpx
 import pytest
 
 from binance_papi import (
-    AuthenticationError,
-    BadRequestError,
-    IPBannedError,
     OutcomeUnknownError,
     PapiClient,
-    RateLimitError,
     RetryPolicy,
-    ServerError,
-    TimestampError,
     TransportError,
+    async_signed_client,
     signed_client,
 )
 from binance_papi_generated.api.account import get_balance
@@ -109,54 +104,6 @@ def test_transient_failures_are_retried_and_resigned(failure: httpx.Response | E
     assert sent[0].url.query.count(b"signature=") == sent[1].url.query.count(b"signature=") == 1
 
 
-@pytest.mark.parametrize(
-    ("failure", "expected"),
-    [
-        (error(503, -1000, "Service Unavailable."), ServerError),
-        (error(503, -1000, "Unknown error, please check your request or try again later."), OutcomeUnknownError),
-        (httpx.ConnectError("refused"), TransportError),
-    ],
-)
-def test_attempts_are_bounded(failure: httpx.Response | Exception, expected: type[Exception]) -> None:
-    script = Script(failure, failure, failure, failure)
-    with pytest.raises(expected):
-        call(script)
-    assert len(script.balance_requests) == 3
-
-
-@pytest.mark.parametrize(
-    ("failure", "expected"),
-    [
-        (error(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: 1.2.3.4"), AuthenticationError),
-        (error(400, -1102, "Mandatory parameter 'timestamp' was not sent"), BadRequestError),
-        (error(400, -1108, "Invalid asset."), BadRequestError),
-        (
-            error(418, -1003, "Way too much request weight used; IP banned until 1.", **{"Retry-After": "1"}),
-            IPBannedError,
-        ),
-    ],
-)
-def test_client_errors_and_bans_are_never_retried(failure: httpx.Response, expected: type[Exception]) -> None:
-    script = Script(failure, httpx.Response(200, json=OK_BODY))
-    with pytest.raises(expected):
-        call(script)
-    assert len(script.requests) == 1
-
-
-def test_429_waits_for_a_short_retry_after() -> None:
-    script = Script(error(429, -1003, "Too many requests", **{"Retry-After": "0.01"}), httpx.Response(200, json=[]))
-    assert call(script) == []
-    assert len(script.balance_requests) == 2
-
-
-def test_429_with_a_long_retry_after_is_raised_at_once() -> None:
-    script = Script(error(429, -1003, "Too many requests", **{"Retry-After": "60"}), httpx.Response(200, json=[]))
-    with pytest.raises(RateLimitError) as caught:
-        call(script)
-    assert caught.value.retry_after == 60
-    assert len(script.requests) == 1
-
-
 def test_timestamp_error_resyncs_the_clock_and_retries_once() -> None:
     script = Script(
         error(400, -1021, "Timestamp for this request is outside of the recvWindow."),
@@ -169,36 +116,6 @@ def test_timestamp_error_resyncs_the_clock_and_retries_once() -> None:
     assert client.time_offset_ms == 10_000
     assert timestamps(script.balance_requests) == [b"1700000000000", b"1700000010000"]
     assert "X-MBX-APIKEY" not in script.requests[1].headers  # the time request is not signed
-
-
-def test_timestamp_error_twice_is_raised() -> None:
-    failure = error(400, -1021, "Timestamp for this request is outside of the recvWindow.")
-    script = Script(failure, failure, failure)
-    with pytest.raises(TimestampError, match="sync the clock"):
-        call(script)
-    assert len(script.balance_requests) == 2
-
-
-def test_disabled_policy_sends_once() -> None:
-    script = Script(error(503, -1000, "Service Unavailable."), httpx.Response(200, json=[]))
-    with pytest.raises(ServerError):
-        call(script, RetryPolicy.disabled())
-    assert len(script.requests) == 1
-
-
-def test_total_time_is_bounded() -> None:
-    policy = RetryPolicy(max_attempts=10, backoff_base=0.2, backoff_max=0.2, max_elapsed=0.0)
-    script = Script(*[error(503, -1000, "Service Unavailable.")] * 10)
-    with pytest.raises(ServerError):
-        call(script, policy)
-    assert len(script.requests) == 1
-
-
-def test_policy_validates_its_numbers() -> None:
-    with pytest.raises(ValueError, match="max_attempts"):
-        RetryPolicy(max_attempts=0)
-    with pytest.raises(ValueError, match="backoff_base"):
-        RetryPolicy(backoff_base=-1)
 
 
 def test_debug_log_has_no_secret_and_no_query(caplog: pytest.LogCaptureFixture) -> None:
@@ -217,37 +134,6 @@ def test_debug_log_has_no_secret_and_no_query(caplog: pytest.LogCaptureFixture) 
     for secret in (API_KEY, SECRET, signature, "timestamp=", "signature="):
         assert secret not in text
     assert client.used_weight == 60
-
-
-def test_after_a_429_not_waited_out_nothing_is_sent_until_retry_after() -> None:
-    script = Script(error(429, -1003, "Too many requests", **{"Retry-After": "60"}), httpx.Response(200, json=[]))
-    client = client_for(script)
-    with pytest.raises(RateLimitError):
-        get_balance.sync(client=client)
-    with pytest.raises(RateLimitError, match="not sent") as caught:
-        get_balance.sync(client=client)
-    assert caught.value.retry_after is not None
-    assert 59 < caught.value.retry_after <= 60
-    assert len(script.requests) == 1
-
-
-def test_after_a_418_nothing_is_sent_sync_or_async() -> None:
-    script = Script(error(418, -1003, "Way too much request weight used; IP banned until 1.", **{"Retry-After": "300"}))
-    client = client_for(script)
-    with pytest.raises(IPBannedError) as first:
-        get_balance.sync(client=client)
-    assert first.value.banned_until is not None
-    assert first.value.banned_until > time.time() + 290
-    with pytest.raises(IPBannedError, match="not sent"):
-        get_balance.sync(client=client)
-
-    async def again() -> None:
-        async with client:
-            await get_balance.asyncio(client=client)
-
-    with pytest.raises(IPBannedError, match="not sent"):
-        asyncio.run(again())
-    assert len(script.requests) == 1
 
 
 def test_timestamp_error_falls_back_on_the_date_header_when_the_time_endpoint_fails() -> None:
@@ -296,6 +182,37 @@ def test_a_request_sent_without_the_extension_is_retried_only_as_a_get() -> None
     with pytest.raises(TransportError):
         client.get_httpx_client().request("POST", "/papi/v1/balance")
     assert len(script.balance_requests) == 1
+
+    script = Script(httpx.ReadTimeout("timed out"), httpx.Response(200, json=[]))
+    assert client_for(script).get_httpx_client().request("GET", "/papi/v1/balance").json() == []
+    assert len(script.balance_requests) == 2
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_the_async_client_follows_the_extension_too(safe: bool) -> None:
+    script = Script(
+        error(503, -1000, "Unknown error, please check your request or try again later."), httpx.Response(200, json=[])
+    )
+    client = async_signed_client(
+        API_KEY,
+        SECRET,
+        base_url="http://sim.invalid",
+        retry=FAST,
+        httpx_args={"transport": httpx.MockTransport(script)},
+    )
+
+    async def send() -> httpx.Response:
+        async with client:
+            return await client.get_async_httpx_client().request(
+                "GET", "/papi/v1/balance", extensions={"papi_retry_safe": safe}
+            )
+
+    if safe:
+        assert asyncio.run(send()).json() == []
+    else:
+        with pytest.raises(OutcomeUnknownError):
+            asyncio.run(send())
+    assert len(script.balance_requests) == (2 if safe else 1)
 
 
 def test_generated_operations_say_they_are_safe_to_retry() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from wire_checks import as_sent
 
 from binance_papi import BinanceAuth, HmacSigner, RequestValidationError, RetryPolicy, signed_client
-from binance_papi._signing import _with_query
+from binance_papi._signing import _with_query, system_clock_ms
 from binance_papi_generated.api.account import get_balance
 
 # Binance's published HMAC example (Spot docs), from shared/reference/papi-facts.md.
@@ -147,8 +148,11 @@ def test_repr_masks_the_key_and_never_shows_the_secret() -> None:
     for text in (repr(auth), repr(client), repr(HmacSigner(VECTOR_SECRET)), str(client)):
         assert VECTOR_SECRET not in text
         assert API_KEY not in text
-    assert "vmPU***" in repr(auth)
-    assert "HMAC" in repr(auth)
+    assert repr(auth) == "BinanceAuth(key_type='HMAC', api_key='vmPU***')"
+    assert repr(HmacSigner(VECTOR_SECRET)) == "HmacSigner(secret=***)"
+    # A key of 8 characters or fewer shows nothing: four would be half of it.
+    assert repr(BinanceAuth("k" * 8, HmacSigner("s"))) == "BinanceAuth(key_type='HMAC', api_key='***')"
+    assert repr(BinanceAuth("k" * 9, HmacSigner("s"))) == "BinanceAuth(key_type='HMAC', api_key='kkkk***')"
 
 
 # `_with_query` builds the signed URL without httpx's full re-parse; it must be indistinguishable from
@@ -197,3 +201,29 @@ def test_empty_params_give_the_same_url() -> None:
         empty = http.build_request("GET", "/papi/v1/balance", params={})
     assert plain.url == empty.url
     assert str(plain.url) == "https://papi.binance.com/papi/v1/balance"
+
+
+def test_the_system_clock_is_integer_milliseconds() -> None:
+    before = time.time() * 1000
+    now = system_clock_ms()
+    assert type(now) is int
+    assert before - 1 <= now <= time.time() * 1000 + 1
+
+
+def test_api_key_problems_are_named() -> None:
+    with pytest.raises(RequestValidationError, match=r"^api_secret is empty$"):
+        HmacSigner("")
+    with pytest.raises(RequestValidationError, match=r"^api_key is empty$"):
+        BinanceAuth("", HmacSigner("s"))
+    with pytest.raises(RequestValidationError, match=r"^api_key must be printable ASCII without spaces \(check"):
+        BinanceAuth("key\n", HmacSigner("s"))
+
+
+def test_recv_window_bounds_and_a_caller_recv_window_is_checked_by_name() -> None:
+    auth = BinanceAuth(API_KEY, HmacSigner("s"), clock=lambda: 1)
+    assert auth.sign_query(b"recvWindow=1").startswith(b"recvWindow=1&timestamp=1&signature=")
+    assert BinanceAuth(API_KEY, HmacSigner("s"), recv_window=1).recv_window == 1
+    with pytest.raises(RequestValidationError, match="recvWindow must be an integer from 1 to 60000 ms, got '5000=1'"):
+        auth.sign_query(b"recvWindow=5000=1")
+    with pytest.raises(RequestValidationError, match="timestamp is added by the signing hook"):
+        auth.sign_query(b"asset=BTC&timestamp=1=2")

@@ -28,12 +28,7 @@ import pytest
 from binance_papi import (
     AuthenticationError,
     BadRequestError,
-    InvalidResponseError,
-    InvalidSignatureError,
-    IPBannedError,
-    OutcomeUnknownError,
     PapiClient,
-    RateLimitError,
     RequestValidationError,
     RetryPolicy,
     ServerError,
@@ -41,7 +36,6 @@ from binance_papi import (
     TransportError,
     signed_client,
 )
-from binance_papi._bans import BANS
 from binance_papi.simulator import (
     DEMO_API_KEY,
     DEMO_API_SECRET,
@@ -56,7 +50,6 @@ from binance_papi.simulator import (
 )
 from binance_papi_generated.api.account import get_balance
 from binance_papi_generated.models import Balance
-from binance_papi_generated.types import UNSET
 from spec_data import DOC_FIELDS
 
 BALANCE = "/papi/v1/balance"
@@ -185,20 +178,6 @@ def test_single_asset_is_an_object_without_cross_margin_asset(simulator: Simulat
     assert body["cmUnrealizedPNL"] == "0.00027322"
 
 
-def test_client_parses_list_and_single_asset(simulator: SimulatorHandle) -> None:
-    with client_for(simulator) as client:
-        balances = get_balance.sync(client=client)
-        usdt = get_balance.sync(client=client, asset="USDT")
-    assert isinstance(balances, list)
-    assert [b.asset for b in balances] == ["USDT", "BTC", "ETH", "BNB", "FDUSD", "USDC"]
-    assert isinstance(usdt, Balance)
-    assert usdt.total_wallet_balance == Decimal("15250.00000000")
-    assert usdt.cm_unrealized_pnl is None
-    assert usdt.um_unrealized_pnl == Decimal("10.00000000")
-    assert usdt.update_time == balances[0].update_time
-    assert balances[0].cross_margin_asset == Decimal("5250.00000000")
-
-
 def test_large_account_is_deterministic_and_served_under_its_own_key(simulator: SimulatorHandle) -> None:
     account = simulator.simulator.add_account(large_account(250, seed=3))
     assert large_account(250, seed=3).list_body == account.list_body
@@ -302,15 +281,6 @@ def test_signature_is_checked_over_the_raw_bytes(simulator: SimulatorHandle, htt
     assert response.status_code == 200
     assert response.json()["asset"] == "USDT"
     assert simulator.simulator.requests[-1].raw_query.startswith("asset=US%44T&")
-
-
-def test_client_with_wrong_secret_gets_invalid_signature(simulator: SimulatorHandle) -> None:
-    simulator.simulator.add_key(OTHER_KEY, "the-other-secret")
-    with client_for(simulator, OTHER_KEY, DEMO_API_SECRET) as client, pytest.raises(InvalidSignatureError) as info:
-        get_balance.sync(client=client)
-    assert (info.value.status_code, info.value.code) == (400, -1022)
-    with client_for(simulator, OTHER_KEY, "the-other-secret") as client:
-        assert len(as_list(get_balance.sync(client=client))) == 6
 
 
 @pytest.mark.parametrize("asset", ["US DT", "ü", "A+B", "a&b=c", "%41"])
@@ -492,14 +462,6 @@ def test_client_timestamp_error_then_resync_with_fresh_timestamp(simulator: Simu
     assert first.params()["signature"] != second.params()["signature"]
 
 
-def test_timestamp_fault_is_1021_through_client(simulator: SimulatorHandle) -> None:
-    simulator.simulator.fail_next("timestamp-1021")
-    with client_for(simulator) as client, pytest.raises(TimestampError):
-        get_balance.sync(client=client)
-    with client_for(simulator) as client:
-        assert len(as_list(get_balance.sync(client=client))) == 6
-
-
 # --- weight, 429 and 418 ----------------------------------------------------------------------------------
 
 
@@ -597,74 +559,6 @@ def test_window_length_and_server_clock(simulator: SimulatorHandle, http: httpx.
     assert get(http, signed(query)).headers["X-MBX-USED-WEIGHT-1M"] == "40"
     clock.ms += 1
     assert get(http, signed(query)).headers["X-MBX-USED-WEIGHT-1M"] == "20"
-
-
-def test_client_rate_limit_and_ban_errors(simulator: SimulatorHandle) -> None:
-    sim = simulator.simulator
-    sim.weight_limit = 20
-    sim.start_window()  # a whole window ahead: no boundary during the test
-    with client_for(simulator) as client:
-        get_balance.sync(client=client)
-        assert client.used_weight == 20
-        with pytest.raises(RateLimitError) as limited:
-            get_balance.sync(client=client)
-        received = len(sim.requests)
-        # The same client refuses to walk into a ban: nothing is sent while Retry-After runs.
-        with pytest.raises(RateLimitError, match="not sent"):
-            get_balance.sync(client=client)
-        assert len(sim.requests) == received
-    # Another client (a second process, say: in this process every client shares the block) keeps sending: banned.
-    BANS.clear()
-    with client_for(simulator) as other, pytest.raises(IPBannedError) as banned:
-        get_balance.sync(client=other)
-    assert (limited.value.status_code, limited.value.code) == (429, -1003)
-    assert limited.value.retry_after is not None
-    assert 1 <= limited.value.retry_after <= 60
-    assert banned.value.status_code == 418
-    assert banned.value.retry_after == 120
-
-
-def test_client_sends_nothing_more_after_418(simulator: SimulatorHandle) -> None:
-    sim = simulator.simulator
-    sim.weight_limit = 20
-    sim.start_window()  # a whole window ahead: no boundary during the test
-    with client_for(simulator) as client:
-        get_balance.sync(client=client)
-        with pytest.raises(RateLimitError):
-            get_balance.sync(client=client)
-    received = len(sim.requests)
-    BANS.clear()  # as a second process would, which does not share this one's block
-    with client_for(simulator, retry=RetryPolicy(backoff_base=0.01)) as client, pytest.raises(IPBannedError):
-        get_balance.sync(client=client)
-    # A retrying client made exactly one attempt on the 418, and nothing arrived after it.
-    assert len(sim.requests) == received + 1
-    assert sim.requests[-1].status == 418
-
-
-def test_client_waits_out_a_short_retry_after(simulator: SimulatorHandle) -> None:
-    sim = simulator.simulator
-    sim.weight_limit = 20
-    sim.limiter.window_ms = 800  # Retry-After: 1 s
-    sim.start_window()  # a whole window ahead: no boundary during the test
-    with client_for(simulator, retry=RetryPolicy()) as client:
-        get_balance.sync(client=client)
-        started = time.monotonic()
-        assert len(as_list(get_balance.sync(client=client))) == 6
-    assert time.monotonic() - started >= 1.0
-    # The client waited for Retry-After, so the server never saw a request while limited: no 418.
-    assert [r.status for r in balance_requests(simulator)] == [200, 429, 200]
-
-
-def test_client_does_not_wait_out_a_long_retry_after(simulator: SimulatorHandle) -> None:
-    simulator.simulator.weight_limit = 20
-    simulator.simulator.start_window()  # a whole window ahead: no boundary during the test
-    with client_for(simulator) as client:
-        get_balance.sync(client=client)
-    started = time.monotonic()
-    with client_for(simulator, retry=RetryPolicy()) as client, pytest.raises(RateLimitError):
-        get_balance.sync(client=client)
-    assert time.monotonic() - started < 5
-    assert [r.status for r in balance_requests(simulator)] == [200, 429]
 
 
 # --- ping, time, Date -------------------------------------------------------------------------------------
@@ -800,58 +694,6 @@ def test_header_fault_overrides_plan_and_applies_to_any_path(simulator: Simulato
     assert get(http, "", headers={"X-Sim-Fault": "503-internal"}).status_code == 503
 
 
-@pytest.mark.parametrize(
-    ("fault", "error", "code"),
-    [
-        ("500", ServerError, -1000),
-        ("502-html", ServerError, None),
-        ("503-unknown", OutcomeUnknownError, -1000),
-        ("503-unavailable", ServerError, -1000),
-        ("503-internal", ServerError, -1001),
-        ("timestamp-1021", TimestampError, -1021),
-    ],
-)
-def test_client_errors_for_error_faults(
-    simulator: SimulatorHandle, fault: str, error: type[Exception], code: int | None
-) -> None:
-    simulator.simulator.set_fault(fault)
-    with client_for(simulator) as client, pytest.raises(error) as info:
-        get_balance.sync(client=client)
-    assert getattr(info.value, "code", "missing") == code
-    if fault == "503-unavailable":
-        assert not isinstance(info.value, OutcomeUnknownError)
-
-
-@pytest.mark.parametrize("fault", ["empty", "truncated", "wrong-shape", "wrong-type"])
-@pytest.mark.parametrize("asset", [None, "BTC"])
-def test_client_invalid_response_for_body_faults(simulator: SimulatorHandle, fault: str, asset: str | None) -> None:
-    simulator.simulator.set_fault(fault)
-    with client_for(simulator) as client, pytest.raises(InvalidResponseError):
-        get_balance.sync(client=client, asset=UNSET if asset is None else asset)
-
-
-def test_client_transport_error_for_close_and_slow(simulator: SimulatorHandle) -> None:
-    simulator.simulator.fail_next("close")
-    with client_for(simulator) as client, pytest.raises(TransportError):
-        get_balance.sync(client=client)
-    assert len(balance_requests(simulator)) == 1  # sent once: nothing below the retry layer resent it
-    simulator.simulator.fail_next("slow:1.5")
-    with client_for(simulator, timeout=0.3) as client, pytest.raises(TransportError):
-        get_balance.sync(client=client)
-
-
-def test_client_retries_server_faults_with_fresh_signatures(simulator: SimulatorHandle) -> None:
-    simulator.simulator.fail_next("503-internal", 2)
-    with client_for(simulator, retry=RetryPolicy(max_attempts=3, backoff_base=0.01)) as client:
-        assert len(as_list(get_balance.sync(client=client))) == 6
-    attempts = balance_requests(simulator)
-    assert [r.status for r in attempts] == [503, 503, 200]
-    timestamps = [r.timestamp for r in attempts]
-    assert all(t is not None for t in timestamps)
-    assert timestamps == sorted(timestamps)
-    assert len({r.params()["signature"] for r in attempts}) == 3
-
-
 # --- request log, reset, run modes ------------------------------------------------------------------------
 
 
@@ -938,26 +780,6 @@ async def _async_balance(handle: SimulatorHandle, async_transport: Literal["aioh
     )
     async with client:
         await get_balance.asyncio(client=client)
-
-
-@pytest.mark.parametrize(
-    ("fault", "error"),
-    [("close", TransportError), ("502-html", ServerError), ("truncated", InvalidResponseError)],
-)
-@pytest.mark.parametrize("async_transport", ["aiohttp", "httpx"])
-def test_async_client_errors_for_faults(
-    simulator: SimulatorHandle, fault: str, error: type[Exception], async_transport: Literal["aiohttp", "httpx"]
-) -> None:
-    simulator.simulator.set_fault(fault)
-    with pytest.raises(error):
-        asyncio.run(_async_balance(simulator, async_transport))
-
-
-def test_async_httpx_transport_sends_once_when_the_connection_drops(simulator: SimulatorHandle) -> None:
-    simulator.simulator.set_fault("close")
-    with pytest.raises(TransportError):
-        asyncio.run(_async_balance(simulator, "httpx"))
-    assert len(balance_requests(simulator)) == 1
 
 
 def test_async_aiohttp_transport_sends_once_when_the_connection_drops(simulator: SimulatorHandle) -> None:

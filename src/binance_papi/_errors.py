@@ -75,7 +75,7 @@ REDACTED = "<redacted>"
 # more characters of the alphabets of API keys (64 letters and digits), HMAC signatures (64 hex digits),
 # secrets and base64 signatures (RSA, Ed25519), percent-encoded or not. Amounts, codes and words are shorter
 # or hold other characters.
-_SECRET_SHAPED = re.compile(r"(?i)(signature(?:=|%3D|\"\s*:\s*\"))[^&\s\"'<>]*|[A-Za-z0-9+/=%_-]{40,}")
+_SECRET_SHAPED = re.compile(r"(?i)(signature(?:=|%3D|\"\s*:\s*\"))[^&\s\"'<>]+|[A-Za-z0-9+/=%_-]{40,}")
 _SECRET_SHAPED_BYTES = re.compile(_SECRET_SHAPED.pattern.encode("ascii"))
 
 
@@ -114,9 +114,10 @@ def _redact_bytes(content: bytes) -> bytes:
 
 
 def body_excerpt(content: bytes, limit: int = EXCERPT_LIMIT) -> str:
-    """The first `limit` characters of a body, decoded leniently and redacted, for error messages."""
-    text = redact(content[: limit * 4].decode("utf-8", errors="replace"))
-    return text if len(text) <= limit else text[:limit] + "..."
+    """The first `limit` characters of a body, decoded leniently and redacted, for error messages; "..." when cut."""
+    head = content[: limit * 4]  # enough bytes for `limit` characters of up to 4 bytes each
+    text = redact(head.decode("utf-8", errors="replace"))
+    return text if len(text) <= limit and len(head) == len(content) else text[:limit] + "..."
 
 
 def _rebuild(cls: type[PapiError], args: tuple[Any, ...], state: dict[str, Any]) -> PapiError:

@@ -168,8 +168,9 @@ def _redacted(response: httpx.Response, secrets: tuple[str, ...]) -> httpx.Respo
 
     A server can echo the signed URL or the key into any of them.
     """
-    reason = response.extensions.get("reason_phrase", b"")
-    extensions = {**response.extensions, "reason_phrase": redact(reason.decode("latin-1"), secrets).encode("latin-1")}
+    extensions = dict(response.extensions)
+    if "reason_phrase" in extensions:  # without it, httpx gives the standard phrase of the status
+        extensions["reason_phrase"] = redact(extensions["reason_phrase"].decode("latin-1"), secrets).encode("latin-1")
     headers = [(name, redact(value, secrets)) for name, value in response.headers.items()]
     body = redact(response.content.decode("latin-1"), secrets).encode("latin-1")
     # The body is already decoded: Content-Encoding goes (and Content-Length is set anew).
@@ -427,6 +428,15 @@ def _built(build: Any, method: str, url: httpx.URL | str, kwargs: dict[str, Any]
     return request
 
 
+def _unusable_location(exc: httpx.InvalidURL, request: httpx.Request) -> httpx.RemoteProtocolError:
+    """The transport error for a 3XX whose Location httpx cannot read (`mailto:x`).
+
+    httpx reads a 3XX's Location even when not following it, and raises `InvalidURL` for some, outside its
+    transport errors; for others (an invalid port) it raises this very error.
+    """
+    return httpx.RemoteProtocolError(f"Invalid URL in location header: {exc}", request=request)
+
+
 def _retry_safe(request: httpx.Request) -> bool:
     """Whether the operation may be resent after an unknown outcome.
 
@@ -516,7 +526,10 @@ class PapiHTTPClient(_Shared, httpx.Client):
         """One attempt, its whole body read within the deadline and the size cap."""
         self._clip_timeouts(request, deadline_at)
         with deadline_scope(deadline_at):
-            response = super().send(request, stream=True, follow_redirects=False, auth=auth)
+            try:
+                response = super().send(request, stream=True, follow_redirects=False, auth=auth)
+            except httpx.InvalidURL as exc:
+                raise _unusable_location(exc, request) from None
             if _already_read(response, self.max_response_bytes):
                 return response
             try:
@@ -638,7 +651,10 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         self._clip_timeouts(request, deadline_at)
         try:
             async with asyncio.timeout_at(asyncio.get_running_loop().time() + (deadline_at - time.monotonic())):
-                response = await super().send(request, stream=True, follow_redirects=False, auth=auth)
+                try:
+                    response = await super().send(request, stream=True, follow_redirects=False, auth=auth)
+                except httpx.InvalidURL as exc:
+                    raise _unusable_location(exc, request) from None
                 if _already_read(response, self.max_response_bytes):
                     return response
                 try:

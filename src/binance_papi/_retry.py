@@ -67,7 +67,8 @@ class RetryState:
     """
     attempt: int = 1
     resynced: bool = False
-    started: float = field(default_factory=time.monotonic)
+    # Looked up on each call (not bound at import), so a test's patched clock applies to `started` too.
+    started: float = field(default_factory=lambda: time.monotonic())  # noqa: PLW0108
 
     def wants_resync(self, error: PapiError) -> bool:
         """True once per call for a -1021, when the policy allows it: fix the clock, then retry."""
