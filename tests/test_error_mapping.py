@@ -4,8 +4,8 @@
 attribute a user reads (`status_code`, `code`, `message`, `hint`, `retry_after`, `used_weight`, `method`,
 `path`, and the `response` kept: the answer, redacted). Each case id starts with the README row it pins
 ("AuthenticationError: bare 401", ...). The calls go through the real client (one attempt,
-`RetryPolicy.disabled()`, no weight governor) over a mock transport, so the mapping is checked where a user meets it; the other
-rows of the tree (errors that are not an HTTP answer) follow.
+`RetryPolicy.disabled()`, no weight governor) over a mock transport, so the mapping is checked where a user
+meets it; the other rows of the tree (errors that are not an HTTP answer) follow.
 """
 
 from __future__ import annotations
