@@ -57,10 +57,14 @@ M = TypeVar("M", bound="_Model")
 # and at most 40 digits on each side, so that every accepted value round-trips to the exact string received
 # (`to_dict`) and none can explode in size. `Decimal()` alone also takes " 1.5", "1_000", "+1", "1e999999999",
 # "01.5", ".5" and other scripts' digits.
-_AMOUNT = r"-?(?:0|[1-9][0-9]{0,39})(?:\.[0-9]{1,40})?"
+# Every quantifier is possessive (`?+`, `{m,n}+`, `*+`): the form is decided by the next character alone, so
+# there is never anything to backtrack to, and the engine keeps no backtracking state (twice as fast on a large
+# body as the same pattern with greedy quantifiers, which matches exactly the same strings).
+_AMOUNT = r"-?+(?:0|[1-9][0-9]{0,39}+)(?:\.[0-9]{1,40}+)?+"
 _PLAIN_AMOUNT = re.compile(_AMOUNT).fullmatch
-PLAIN_AMOUNTS = re.compile(rf"(?:{_AMOUNT})?(?:\|(?:{_AMOUNT})?)*").fullmatch
-"""Matches amounts (or "") joined by "|": the generated fast paths check a row's amounts in one call."""
+PLAIN_AMOUNTS = re.compile(rf"(?:{_AMOUNT})?+(?:\|(?:{_AMOUNT})?+)*+").fullmatch
+"""Matches amounts (or "") joined by "|": the generated fast paths check all the amounts of a body (`_from_rows`)
+or of an object (`from_dicts`) in one call."""
 
 # Integers: the signed 64-bit range (Binance's ids, times and counts are Java longs).
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1

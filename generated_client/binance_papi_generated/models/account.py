@@ -144,43 +144,50 @@ class Account:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                uni_mmr: Decimal = Decimal(_row.uni_mmr)
-                account_equity: Decimal = Decimal(_row.account_equity)
-                actual_equity: Decimal = Decimal(_row.actual_equity)
-                account_initial_margin: Decimal = Decimal(_row.account_initial_margin)
-                account_maint_margin: Decimal = Decimal(_row.account_maint_margin)
+                _raw_uni_mmr = _row.uni_mmr
+                _raw_account_equity = _row.account_equity
+                _raw_actual_equity = _row.actual_equity
+                _raw_account_initial_margin = _row.account_initial_margin
+                _raw_account_maint_margin = _row.account_maint_margin
+                _raw_account_status = _row.account_status
+                _raw_virtual_max_withdraw_amount = _row.virtual_max_withdraw_amount
+                _raw_total_available_balance = _row.total_available_balance
+                _raw_total_margin_open_loss = _row.total_margin_open_loss
+                _raw_update_time = _row.update_time
+
+                uni_mmr: Decimal = Decimal(_raw_uni_mmr)
+                account_equity: Decimal = Decimal(_raw_account_equity)
+                actual_equity: Decimal = Decimal(_raw_actual_equity)
+                account_initial_margin: Decimal = Decimal(_raw_account_initial_margin)
+                account_maint_margin: Decimal = Decimal(_raw_account_maint_margin)
                 account_status: AccountStatus | str = _MEMBERS_AccountStatus.get(
-                    _row.account_status, _row.account_status
+                    _raw_account_status, _raw_account_status
                 )
-                virtual_max_withdraw_amount: Decimal = Decimal(_row.virtual_max_withdraw_amount)
+                virtual_max_withdraw_amount: Decimal = Decimal(_raw_virtual_max_withdraw_amount)
                 total_available_balance: Decimal | None = (
-                    None if _row.total_available_balance == "" else Decimal(_row.total_available_balance)
+                    None if _raw_total_available_balance == "" else Decimal(_raw_total_available_balance)
                 )
                 total_margin_open_loss: Decimal | None = (
-                    None if _row.total_margin_open_loss == "" else Decimal(_row.total_margin_open_loss)
+                    None if _raw_total_margin_open_loss == "" else Decimal(_raw_total_margin_open_loss)
                 )
-                update_time: int = _row.update_time
+                update_time: int = _raw_update_time
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.uni_mmr,
-                                _row.account_equity,
-                                _row.actual_equity,
-                                _row.account_initial_margin,
-                                _row.account_maint_margin,
-                                _row.virtual_max_withdraw_amount,
-                                _row.total_available_balance,
-                                _row.total_margin_open_loss,
-                            )
-                        )
+                _add_amounts(
+                    (
+                        _raw_uni_mmr,
+                        _raw_account_equity,
+                        _raw_actual_equity,
+                        _raw_account_initial_margin,
+                        _raw_account_maint_margin,
+                        _raw_virtual_max_withdraw_amount,
+                        _raw_total_available_balance,
+                        _raw_total_margin_open_loss,
                     )
-                    is not None
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         uni_mmr,
@@ -196,6 +203,8 @@ class Account:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -90,8 +90,11 @@ class CmLeverageBracket:
         _append = _result.append
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                _nested_brackets = CmBracket._from_rows(_row.brackets)
+                _raw_symbol = _row.symbol
+                _raw_brackets = _row.brackets
+
+                symbol: str = _raw_symbol
+                _nested_brackets = CmBracket._from_rows(_raw_brackets)
                 if _nested_brackets is None:
                     return None
                 brackets = _nested_brackets

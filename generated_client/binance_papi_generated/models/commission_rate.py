@@ -89,14 +89,19 @@ class CommissionRate:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                maker_commission_rate: Decimal = Decimal(_row.maker_commission_rate)
-                taker_commission_rate: Decimal = Decimal(_row.taker_commission_rate)
+                _raw_symbol = _row.symbol
+                _raw_maker_commission_rate = _row.maker_commission_rate
+                _raw_taker_commission_rate = _row.taker_commission_rate
 
-                if not (PLAIN_AMOUNTS("|".join((_row.maker_commission_rate, _row.taker_commission_rate))) is not None):
-                    return None
+                symbol: str = _raw_symbol
+                maker_commission_rate: Decimal = Decimal(_raw_maker_commission_rate)
+                taker_commission_rate: Decimal = Decimal(_raw_taker_commission_rate)
+
+                _add_amounts((_raw_maker_commission_rate, _raw_taker_commission_rate))
                 _append(
                     _cls(
                         symbol,
@@ -105,6 +110,8 @@ class CommissionRate:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

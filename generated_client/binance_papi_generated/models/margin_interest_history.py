@@ -92,11 +92,14 @@ class MarginInterestHistory:
         _append = _result.append
         try:
             for _row in rows:
-                _nested_rows = MarginInterestRecord._from_rows(_row.rows)
+                _raw_rows = _row.rows
+                _raw_total = _row.total
+
+                _nested_rows = MarginInterestRecord._from_rows(_raw_rows)
                 if _nested_rows is None:
                     return None
                 rows = _nested_rows
-                total: int = _row.total
+                total: int = _raw_total
 
                 _append(
                     _cls(

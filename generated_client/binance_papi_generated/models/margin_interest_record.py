@@ -130,19 +130,29 @@ class MarginInterestRecord:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                tx_id: int = _row.tx_id
-                interest_accured_time: int = _row.interest_accured_time
-                asset: str = _row.asset
-                raw_asset: str = _row.raw_asset
-                principal: Decimal = Decimal(_row.principal)
-                interest: Decimal = Decimal(_row.interest)
-                interest_rate: Decimal = Decimal(_row.interest_rate)
-                type_: MarginInterestType | str = _MEMBERS_MarginInterestType.get(_row.type_, _row.type_)
+                _raw_tx_id = _row.tx_id
+                _raw_interest_accured_time = _row.interest_accured_time
+                _raw_asset = _row.asset
+                _raw_raw_asset = _row.raw_asset
+                _raw_principal = _row.principal
+                _raw_interest = _row.interest
+                _raw_interest_rate = _row.interest_rate
+                _raw_type_ = _row.type_
 
-                if not (PLAIN_AMOUNTS("|".join((_row.principal, _row.interest, _row.interest_rate))) is not None):
-                    return None
+                tx_id: int = _raw_tx_id
+                interest_accured_time: int = _raw_interest_accured_time
+                asset: str = _raw_asset
+                raw_asset: str = _raw_raw_asset
+                principal: Decimal = Decimal(_raw_principal)
+                interest: Decimal = Decimal(_raw_interest)
+                interest_rate: Decimal = Decimal(_raw_interest_rate)
+                type_: MarginInterestType | str = _MEMBERS_MarginInterestType.get(_raw_type_, _raw_type_)
+
+                _add_amounts((_raw_principal, _raw_interest, _raw_interest_rate))
                 _append(
                     _cls(
                         tx_id,
@@ -156,6 +166,8 @@ class MarginInterestRecord:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

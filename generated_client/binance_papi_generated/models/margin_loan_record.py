@@ -110,16 +110,23 @@ class MarginLoanRecord:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.append
         try:
             for _row in rows:
-                tx_id: int = _row.tx_id
-                asset: str = _row.asset
-                principal: Decimal = Decimal(_row.principal)
-                timestamp: int = _row.timestamp
-                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_row.status, _row.status)
+                _raw_tx_id = _row.tx_id
+                _raw_asset = _row.asset
+                _raw_principal = _row.principal
+                _raw_timestamp = _row.timestamp
+                _raw_status = _row.status
 
-                if not (PLAIN_AMOUNTS(_row.principal) is not None):
-                    return None
+                tx_id: int = _raw_tx_id
+                asset: str = _raw_asset
+                principal: Decimal = Decimal(_raw_principal)
+                timestamp: int = _raw_timestamp
+                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_raw_status, _raw_status)
+
+                _add_amounts(_raw_principal)
                 _append(
                     _cls(
                         tx_id,
@@ -130,6 +137,8 @@ class MarginLoanRecord:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -83,13 +83,17 @@ class MarginMaxBorrowable:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                amount: Decimal = Decimal(_row.amount)
-                borrow_limit: Decimal = Decimal(_row.borrow_limit)
+                _raw_amount = _row.amount
+                _raw_borrow_limit = _row.borrow_limit
 
-                if not (PLAIN_AMOUNTS("|".join((_row.amount, _row.borrow_limit))) is not None):
-                    return None
+                amount: Decimal = Decimal(_raw_amount)
+                borrow_limit: Decimal = Decimal(_raw_borrow_limit)
+
+                _add_amounts((_raw_amount, _raw_borrow_limit))
                 _append(
                     _cls(
                         amount,
@@ -97,6 +101,8 @@ class MarginMaxBorrowable:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -76,18 +76,23 @@ class MarginMaxWithdraw:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.append
         try:
             for _row in rows:
-                amount: Decimal = Decimal(_row.amount)
+                _raw_amount = _row.amount
 
-                if not (PLAIN_AMOUNTS(_row.amount) is not None):
-                    return None
+                amount: Decimal = Decimal(_raw_amount)
+
+                _add_amounts(_raw_amount)
                 _append(
                     _cls(
                         amount,
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

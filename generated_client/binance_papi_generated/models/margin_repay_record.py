@@ -122,18 +122,27 @@ class MarginRepayRecord:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                amount: Decimal = Decimal(_row.amount)
-                asset: str = _row.asset
-                interest: Decimal = Decimal(_row.interest)
-                principal: Decimal = Decimal(_row.principal)
-                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_row.status, _row.status)
-                timestamp: int = _row.timestamp
-                tx_id: int = _row.tx_id
+                _raw_amount = _row.amount
+                _raw_asset = _row.asset
+                _raw_interest = _row.interest
+                _raw_principal = _row.principal
+                _raw_status = _row.status
+                _raw_timestamp = _row.timestamp
+                _raw_tx_id = _row.tx_id
 
-                if not (PLAIN_AMOUNTS("|".join((_row.amount, _row.interest, _row.principal))) is not None):
-                    return None
+                amount: Decimal = Decimal(_raw_amount)
+                asset: str = _raw_asset
+                interest: Decimal = Decimal(_raw_interest)
+                principal: Decimal = Decimal(_raw_principal)
+                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_raw_status, _raw_status)
+                timestamp: int = _raw_timestamp
+                tx_id: int = _raw_tx_id
+
+                _add_amounts((_raw_amount, _raw_interest, _raw_principal))
                 _append(
                     _cls(
                         amount,
@@ -146,6 +155,8 @@ class MarginRepayRecord:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -89,14 +89,18 @@ class NegativeBalanceExchangeDetail:
         _append = _result.append
         try:
             for _row in rows:
-                asset: str = _row.asset
+                _raw_asset = _row.asset
+                _raw_negative_balance = _row.negative_balance
+                _raw_negative_max_threshold = _row.negative_max_threshold
+
+                asset: str = _raw_asset
                 negative_balance = (
-                    Decimal(_row.negative_balance) if type(_row.negative_balance) is int else _row.negative_balance
+                    Decimal(_raw_negative_balance) if type(_raw_negative_balance) is int else _raw_negative_balance
                 )
                 negative_max_threshold = (
-                    Decimal(_row.negative_max_threshold)
-                    if type(_row.negative_max_threshold) is int
-                    else _row.negative_max_threshold
+                    Decimal(_raw_negative_max_threshold)
+                    if type(_raw_negative_max_threshold) is int
+                    else _raw_negative_max_threshold
                 )
 
                 if not (

@@ -100,9 +100,13 @@ class NegativeBalanceExchangeRecord:
         _append = _result.append
         try:
             for _row in rows:
-                start_time: int = _row.start_time
-                end_time: int = _row.end_time
-                _nested_details = NegativeBalanceExchangeDetail._from_rows(_row.details)
+                _raw_start_time = _row.start_time
+                _raw_end_time = _row.end_time
+                _raw_details = _row.details
+
+                start_time: int = _raw_start_time
+                end_time: int = _raw_end_time
+                _nested_details = NegativeBalanceExchangeDetail._from_rows(_raw_details)
                 if _nested_details is None:
                     return None
                 details = _nested_details

@@ -94,8 +94,11 @@ class NegativeBalanceExchangeRecords:
         _append = _result.append
         try:
             for _row in rows:
-                total: int = _row.total
-                _nested_rows = NegativeBalanceExchangeRecord._from_rows(_row.rows)
+                _raw_total = _row.total
+                _raw_rows = _row.rows
+
+                total: int = _raw_total
+                _nested_rows = NegativeBalanceExchangeRecord._from_rows(_raw_rows)
                 if _nested_rows is None:
                     return None
                 rows = _nested_rows

@@ -104,16 +104,23 @@ class PortfolioInterest:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                asset: str = _row.asset
-                interest: Decimal = Decimal(_row.interest)
-                interest_accured_time: int = _row.interest_accured_time
-                interest_rate: Decimal = Decimal(_row.interest_rate)
-                principal: Decimal = Decimal(_row.principal)
+                _raw_asset = _row.asset
+                _raw_interest = _row.interest
+                _raw_interest_accured_time = _row.interest_accured_time
+                _raw_interest_rate = _row.interest_rate
+                _raw_principal = _row.principal
 
-                if not (PLAIN_AMOUNTS("|".join((_row.interest, _row.interest_rate, _row.principal))) is not None):
-                    return None
+                asset: str = _raw_asset
+                interest: Decimal = Decimal(_raw_interest)
+                interest_accured_time: int = _raw_interest_accured_time
+                interest_rate: Decimal = Decimal(_raw_interest_rate)
+                principal: Decimal = Decimal(_raw_principal)
+
+                _add_amounts((_raw_interest, _raw_interest_rate, _raw_principal))
                 _append(
                     _cls(
                         asset,
@@ -124,6 +131,8 @@ class PortfolioInterest:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

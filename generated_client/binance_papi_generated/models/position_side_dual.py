@@ -76,7 +76,9 @@ class PositionSideDual:
         _append = _result.append
         try:
             for _row in rows:
-                dual_side_position: bool = _row.dual_side_position
+                _raw_dual_side_position = _row.dual_side_position
+
+                dual_side_position: bool = _raw_dual_side_position
 
                 _append(
                     _cls(

@@ -104,12 +104,17 @@ class RateLimit:
         _append = _result.append
         try:
             for _row in rows:
+                _raw_rate_limit_type = _row.rate_limit_type
+                _raw_interval = _row.interval
+                _raw_interval_num = _row.interval_num
+                _raw_limit = _row.limit
+
                 rate_limit_type: RateLimitType | str = _MEMBERS_RateLimitType.get(
-                    _row.rate_limit_type, _row.rate_limit_type
+                    _raw_rate_limit_type, _raw_rate_limit_type
                 )
-                interval: RateLimitInterval | str = _MEMBERS_RateLimitInterval.get(_row.interval, _row.interval)
-                interval_num: int = _row.interval_num
-                limit: int = _row.limit
+                interval: RateLimitInterval | str = _MEMBERS_RateLimitInterval.get(_raw_interval, _raw_interval)
+                interval_num: int = _raw_interval_num
+                limit: int = _raw_limit
 
                 _append(
                     _cls(

@@ -76,7 +76,9 @@ class RepayFuturesSwitch:
         _append = _result.append
         try:
             for _row in rows:
-                auto_repay: bool = _row.auto_repay
+                _raw_auto_repay = _row.auto_repay
+
+                auto_repay: bool = _raw_auto_repay
 
                 _append(
                     _cls(

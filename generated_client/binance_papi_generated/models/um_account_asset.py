@@ -123,33 +123,38 @@ class UmAccountAsset:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                asset: str = _row.asset
-                cross_wallet_balance: Decimal = Decimal(_row.cross_wallet_balance)
-                cross_un_pnl: Decimal = Decimal(_row.cross_un_pnl)
-                maint_margin: Decimal = Decimal(_row.maint_margin)
-                initial_margin: Decimal = Decimal(_row.initial_margin)
-                position_initial_margin: Decimal = Decimal(_row.position_initial_margin)
-                open_order_initial_margin: Decimal = Decimal(_row.open_order_initial_margin)
-                update_time: int = _row.update_time
+                _raw_asset = _row.asset
+                _raw_cross_wallet_balance = _row.cross_wallet_balance
+                _raw_cross_un_pnl = _row.cross_un_pnl
+                _raw_maint_margin = _row.maint_margin
+                _raw_initial_margin = _row.initial_margin
+                _raw_position_initial_margin = _row.position_initial_margin
+                _raw_open_order_initial_margin = _row.open_order_initial_margin
+                _raw_update_time = _row.update_time
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.cross_wallet_balance,
-                                _row.cross_un_pnl,
-                                _row.maint_margin,
-                                _row.initial_margin,
-                                _row.position_initial_margin,
-                                _row.open_order_initial_margin,
-                            )
-                        )
+                asset: str = _raw_asset
+                cross_wallet_balance: Decimal = Decimal(_raw_cross_wallet_balance)
+                cross_un_pnl: Decimal = Decimal(_raw_cross_un_pnl)
+                maint_margin: Decimal = Decimal(_raw_maint_margin)
+                initial_margin: Decimal = Decimal(_raw_initial_margin)
+                position_initial_margin: Decimal = Decimal(_raw_position_initial_margin)
+                open_order_initial_margin: Decimal = Decimal(_raw_open_order_initial_margin)
+                update_time: int = _raw_update_time
+
+                _add_amounts(
+                    (
+                        _raw_cross_wallet_balance,
+                        _raw_cross_un_pnl,
+                        _raw_maint_margin,
+                        _raw_initial_margin,
+                        _raw_position_initial_margin,
+                        _raw_open_order_initial_margin,
                     )
-                    is not None
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         asset,
@@ -163,6 +168,8 @@ class UmAccountAsset:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

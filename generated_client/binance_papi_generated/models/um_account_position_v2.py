@@ -128,32 +128,31 @@ class UmAccountPositionV2:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                initial_margin: Decimal = Decimal(_row.initial_margin)
-                maint_margin: Decimal = Decimal(_row.maint_margin)
-                unrealized_profit: Decimal = Decimal(_row.unrealized_profit)
-                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_row.position_side, _row.position_side)
-                position_amt: Decimal = Decimal(_row.position_amt)
-                update_time: int = _row.update_time
-                notional: Decimal = Decimal(_row.notional)
+                _raw_symbol = _row.symbol
+                _raw_initial_margin = _row.initial_margin
+                _raw_maint_margin = _row.maint_margin
+                _raw_unrealized_profit = _row.unrealized_profit
+                _raw_position_side = _row.position_side
+                _raw_position_amt = _row.position_amt
+                _raw_update_time = _row.update_time
+                _raw_notional = _row.notional
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.initial_margin,
-                                _row.maint_margin,
-                                _row.unrealized_profit,
-                                _row.position_amt,
-                                _row.notional,
-                            )
-                        )
-                    )
-                    is not None
-                ):
-                    return None
+                symbol: str = _raw_symbol
+                initial_margin: Decimal = Decimal(_raw_initial_margin)
+                maint_margin: Decimal = Decimal(_raw_maint_margin)
+                unrealized_profit: Decimal = Decimal(_raw_unrealized_profit)
+                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_raw_position_side, _raw_position_side)
+                position_amt: Decimal = Decimal(_raw_position_amt)
+                update_time: int = _raw_update_time
+                notional: Decimal = Decimal(_raw_notional)
+
+                _add_amounts(
+                    (_raw_initial_margin, _raw_maint_margin, _raw_unrealized_profit, _raw_position_amt, _raw_notional)
+                )
                 _append(
                     _cls(
                         symbol,
@@ -167,6 +166,8 @@ class UmAccountPositionV2:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -91,11 +91,14 @@ class UmAccountV2:
         _append = _result.append
         try:
             for _row in rows:
-                _nested_assets = UmAccountAsset._from_rows(_row.assets)
+                _raw_assets = _row.assets
+                _raw_positions = _row.positions
+
+                _nested_assets = UmAccountAsset._from_rows(_raw_assets)
                 if _nested_assets is None:
                     return None
                 assets = _nested_assets
-                _nested_positions = UmAccountPositionV2._from_rows(_row.positions)
+                _nested_positions = UmAccountPositionV2._from_rows(_raw_positions)
                 if _nested_positions is None:
                     return None
                 positions = _nested_positions

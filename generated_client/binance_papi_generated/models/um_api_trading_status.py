@@ -93,11 +93,14 @@ class UmApiTradingStatus:
         _append = _result.append
         try:
             for _row in rows:
-                _nested_indicators = UmTradingIndicators._from_rows([_row.indicators])
+                _raw_indicators = _row.indicators
+                _raw_update_time = _row.update_time
+
+                _nested_indicators = UmTradingIndicators._from_rows([_raw_indicators])
                 if _nested_indicators is None:
                     return None
                 indicators = _nested_indicators[0]
-                update_time: int = _row.update_time
+                update_time: int = _raw_update_time
 
                 _append(
                     _cls(

@@ -97,17 +97,22 @@ class UmLeverageBracket:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.append
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                notional_coef: Decimal = Decimal(_row.notional_coef)
-                _nested_brackets = UmBracket._from_rows(_row.brackets)
+                _raw_symbol = _row.symbol
+                _raw_notional_coef = _row.notional_coef
+                _raw_brackets = _row.brackets
+
+                symbol: str = _raw_symbol
+                notional_coef: Decimal = Decimal(_raw_notional_coef)
+                _nested_brackets = UmBracket._from_rows(_raw_brackets)
                 if _nested_brackets is None:
                     return None
                 brackets = _nested_brackets
 
-                if not (PLAIN_AMOUNTS(_row.notional_coef) is not None):
-                    return None
+                _add_amounts(_raw_notional_coef)
                 _append(
                     _cls(
                         symbol,
@@ -116,6 +121,8 @@ class UmLeverageBracket:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -156,42 +156,51 @@ class UmPositionRisk:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                position_amt: Decimal = Decimal(_row.position_amt)
-                entry_price: Decimal = Decimal(_row.entry_price)
-                mark_price: Decimal = Decimal(_row.mark_price)
-                un_realized_profit: Decimal = Decimal(_row.un_realized_profit)
-                liquidation_price: Decimal = Decimal(_row.liquidation_price)
-                leverage: Decimal = Decimal(_row.leverage)
-                max_notional_value: Decimal = Decimal(_row.max_notional_value)
-                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_row.position_side, _row.position_side)
-                notional: Decimal = Decimal(_row.notional)
-                update_time: int = _row.update_time
+                _raw_symbol = _row.symbol
+                _raw_position_amt = _row.position_amt
+                _raw_entry_price = _row.entry_price
+                _raw_mark_price = _row.mark_price
+                _raw_un_realized_profit = _row.un_realized_profit
+                _raw_liquidation_price = _row.liquidation_price
+                _raw_leverage = _row.leverage
+                _raw_max_notional_value = _row.max_notional_value
+                _raw_position_side = _row.position_side
+                _raw_notional = _row.notional
+                _raw_update_time = _row.update_time
+                _raw_break_even_price = _row.break_even_price
+
+                symbol: str = _raw_symbol
+                position_amt: Decimal = Decimal(_raw_position_amt)
+                entry_price: Decimal = Decimal(_raw_entry_price)
+                mark_price: Decimal = Decimal(_raw_mark_price)
+                un_realized_profit: Decimal = Decimal(_raw_un_realized_profit)
+                liquidation_price: Decimal = Decimal(_raw_liquidation_price)
+                leverage: Decimal = Decimal(_raw_leverage)
+                max_notional_value: Decimal = Decimal(_raw_max_notional_value)
+                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_raw_position_side, _raw_position_side)
+                notional: Decimal = Decimal(_raw_notional)
+                update_time: int = _raw_update_time
                 break_even_price: Decimal | Unset = (
-                    UNSET if isinstance(_row.break_even_price, Unset) else Decimal(_row.break_even_price)
+                    UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
                 )
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.position_amt,
-                                _row.entry_price,
-                                _row.mark_price,
-                                _row.un_realized_profit,
-                                _row.liquidation_price,
-                                _row.leverage,
-                                _row.max_notional_value,
-                                _row.notional,
-                            )
-                        )
+                _add_amounts(
+                    (
+                        _raw_position_amt,
+                        _raw_entry_price,
+                        _raw_mark_price,
+                        _raw_un_realized_profit,
+                        _raw_liquidation_price,
+                        _raw_leverage,
+                        _raw_max_notional_value,
+                        _raw_notional,
+                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
                     )
-                    is not None
-                    and (isinstance(_row.break_even_price, Unset) or PLAIN_AMOUNTS(_row.break_even_price) is not None)
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         symbol,
@@ -209,6 +218,8 @@ class UmPositionRisk:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 
@@ -277,7 +288,7 @@ class UmPositionRisk:
                         notional: Decimal = Decimal(_raw_notional)
                         update_time: int = _raw_update_time
                         break_even_price: Decimal | Unset = (
-                            UNSET if isinstance(_raw_break_even_price, Unset) else Decimal(_raw_break_even_price)
+                            UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
                         )
 
                         if (
@@ -292,15 +303,12 @@ class UmPositionRisk:
                                         _raw_leverage,
                                         _raw_max_notional_value,
                                         _raw_notional,
+                                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
                                     )
                                 )
                             )
                             is not None
                             and INT_MIN <= _raw_update_time <= INT_MAX
-                            and (
-                                isinstance(_raw_break_even_price, Unset)
-                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
-                            )
                         ):
                             _model = _cls(
                                 symbol,

@@ -111,16 +111,23 @@ class UmSymbolConfig:
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _add_amounts = _amounts.append
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                margin_type: MarginType | str = _MEMBERS_MarginType.get(_row.margin_type, _row.margin_type)
-                is_auto_add_margin: bool = _row.is_auto_add_margin == "true"
-                leverage: int = _row.leverage
-                max_notional_value: Decimal = Decimal(_row.max_notional_value)
+                _raw_symbol = _row.symbol
+                _raw_margin_type = _row.margin_type
+                _raw_is_auto_add_margin = _row.is_auto_add_margin
+                _raw_leverage = _row.leverage
+                _raw_max_notional_value = _row.max_notional_value
 
-                if not (PLAIN_AMOUNTS(_row.max_notional_value) is not None):
-                    return None
+                symbol: str = _raw_symbol
+                margin_type: MarginType | str = _MEMBERS_MarginType.get(_raw_margin_type, _raw_margin_type)
+                is_auto_add_margin: bool = _raw_is_auto_add_margin == "true"
+                leverage: int = _raw_leverage
+                max_notional_value: Decimal = Decimal(_raw_max_notional_value)
+
+                _add_amounts(_raw_max_notional_value)
                 _append(
                     _cls(
                         symbol,
@@ -131,6 +138,8 @@ class UmSymbolConfig:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

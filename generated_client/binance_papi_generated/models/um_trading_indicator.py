@@ -110,13 +110,19 @@ class UmTradingIndicator:
         _append = _result.append
         try:
             for _row in rows:
-                is_locked: bool = _row.is_locked
-                planned_recover_time: int = _row.planned_recover_time
+                _raw_is_locked = _row.is_locked
+                _raw_planned_recover_time = _row.planned_recover_time
+                _raw_indicator = _row.indicator
+                _raw_value = _row.value
+                _raw_trigger_value = _row.trigger_value
+
+                is_locked: bool = _raw_is_locked
+                planned_recover_time: int = _raw_planned_recover_time
                 indicator: TradingIndicatorType | str = _MEMBERS_TradingIndicatorType.get(
-                    _row.indicator, _row.indicator
+                    _raw_indicator, _raw_indicator
                 )
-                value = Decimal(_row.value) if type(_row.value) is int else _row.value
-                trigger_value = Decimal(_row.trigger_value) if type(_row.trigger_value) is int else _row.trigger_value
+                value = Decimal(_raw_value) if type(_raw_value) is int else _raw_value
+                trigger_value = Decimal(_raw_trigger_value) if type(_raw_trigger_value) is int else _raw_trigger_value
 
                 if not (
                     type(value) is Decimal
