@@ -382,6 +382,7 @@ class FastDecoder:
                 rename={attribute: name for attribute, name, _, _ in self._fields},
                 forbid_unknown_fields=True,
                 kw_only=True,
+                gc=False,
             )
         return self._row
 

@@ -153,12 +153,16 @@ class Balance:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
-        _amounts: list[str] = []  # every raw amount of these rows, checked in one call at the end
+        _amounts: list[str] = [] if amounts is None else amounts
         _add_amounts = _amounts.extend
         try:
             for _row in rows:
@@ -230,7 +234,7 @@ class Balance:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
+    PLAIN_AMOUNTS,
     FastDecoder,
     NestedRows,
     parse_model_list,
@@ -81,20 +82,25 @@ class CmLeverageBracket:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         from ..models.cm_bracket import CmBracket  # noqa: PLC0415
 
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
         try:
             for _row in rows:
                 _raw_symbol = _row.symbol
                 _raw_brackets = _row.brackets
 
                 symbol: str = _raw_symbol
-                _nested_brackets = CmBracket._from_rows(_raw_brackets)
+                _nested_brackets = CmBracket._from_rows(_raw_brackets, _amounts)
                 if _nested_brackets is None:
                     return None
                 brackets = _nested_brackets
@@ -106,6 +112,8 @@ class CmLeverageBracket:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

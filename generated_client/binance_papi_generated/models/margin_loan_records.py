@@ -13,6 +13,7 @@ from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
     INT_MAX,
     INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     NestedRows,
     parse_int,
@@ -83,19 +84,24 @@ class MarginLoanRecords:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         from ..models.margin_loan_record import MarginLoanRecord  # noqa: PLC0415
 
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
         try:
             for _row in rows:
                 _raw_rows = _row.rows
                 _raw_total = _row.total
 
-                _nested_rows = MarginLoanRecord._from_rows(_raw_rows)
+                _nested_rows = MarginLoanRecord._from_rows(_raw_rows, _amounts)
                 if _nested_rows is None:
                     return None
                 rows = _nested_rows
@@ -108,6 +114,8 @@ class MarginLoanRecords:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 

@@ -13,6 +13,7 @@ from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
     INT_MAX,
     INT_MIN,
+    PLAIN_AMOUNTS,
     FastDecoder,
     NestedRows,
     parse_int,
@@ -84,19 +85,24 @@ class UmApiTradingStatus:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         from ..models.um_trading_indicators import UmTradingIndicators  # noqa: PLC0415
 
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
         try:
             for _row in rows:
                 _raw_indicators = _row.indicators
                 _raw_update_time = _row.update_time
 
-                _nested_indicators = UmTradingIndicators._from_rows([_raw_indicators])
+                _nested_indicators = UmTradingIndicators._from_rows([_raw_indicators], _amounts)
                 if _nested_indicators is None:
                     return None
                 indicators = _nested_indicators[0]
@@ -109,6 +115,8 @@ class UmApiTradingStatus:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
             return None
         return _result
 
