@@ -188,12 +188,14 @@ def test_a_nested_amount_out_of_plain_form_declines_the_fast_path(field: str, am
         UmAccount.from_dict(decode_json(content))
 
 
-def test_an_absent_optional_nested_amount_keeps_the_fast_path() -> None:
+def test_an_optional_nested_amount_present_in_some_rows_keeps_the_fast_path() -> None:
     body = _um_account_body(5)
-    del body["positions"][2]["breakEvenPrice"]
+    assert "breakEvenPrice" not in body["positions"][2]
+    body["positions"][1]["breakEvenPrice"] = "12.5"
     fast = UmAccount.decode_fast(json.dumps(body).encode())
     assert isinstance(fast, UmAccount)
     assert fast == UmAccount.from_dict(body)
+    assert fast.positions[1].break_even_price == Decimal("12.5")
     assert fast.positions[2].break_even_price is UNSET
 
 
