@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_optional_decimal,
+    plain_amounts,
 )
 
 from ..models.account_status import AccountStatus
@@ -188,8 +189,8 @@ class Account:
                         _raw_account_initial_margin,
                         _raw_account_maint_margin,
                         _raw_virtual_max_withdraw_amount,
-                        _raw_total_available_balance,
-                        _raw_total_margin_open_loss,
+                        _raw_total_available_balance or "0",
+                        _raw_total_margin_open_loss or "0",
                     )
                 )
                 _append(
@@ -208,7 +209,7 @@ class Account:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -395,15 +396,15 @@ class Account:
 _FAST_DECODER = FastDecoder(
     "Account",
     (
-        ("uni_mmr", "uniMMR", str, True),
-        ("account_equity", "accountEquity", str, True),
-        ("actual_equity", "actualEquity", str, True),
-        ("account_initial_margin", "accountInitialMargin", str, True),
-        ("account_maint_margin", "accountMaintMargin", str, True),
+        ("uni_mmr", "uniMMR", "amount", True),
+        ("account_equity", "accountEquity", "amount", True),
+        ("actual_equity", "actualEquity", "amount", True),
+        ("account_initial_margin", "accountInitialMargin", "amount", True),
+        ("account_maint_margin", "accountMaintMargin", "amount", True),
         ("account_status", "accountStatus", str, True),
-        ("virtual_max_withdraw_amount", "virtualMaxWithdrawAmount", str, True),
-        ("total_available_balance", "totalAvailableBalance", str, True),
-        ("total_margin_open_loss", "totalMarginOpenLoss", str, True),
+        ("virtual_max_withdraw_amount", "virtualMaxWithdrawAmount", "amount", True),
+        ("total_available_balance", "totalAvailableBalance", "amount", True),
+        ("total_margin_open_loss", "totalMarginOpenLoss", "amount", True),
         ("update_time", "updateTime", int, True),
     ),
 )

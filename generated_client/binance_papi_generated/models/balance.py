@@ -20,6 +20,7 @@ from binance_papi._parsing import (
     parse_numeric_int,
     parse_optional_decimal,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET, Unset
@@ -208,11 +209,11 @@ class Balance:
                         _raw_cross_margin_interest,
                         _raw_cross_margin_locked,
                         _raw_um_wallet_balance,
-                        _raw_um_unrealized_pnl,
+                        _raw_um_unrealized_pnl or "0",
                         _raw_cm_wallet_balance,
-                        _raw_cm_unrealized_pnl,
+                        _raw_cm_unrealized_pnl or "0",
                         _raw_negative_balance,
-                        "" if _raw_cross_margin_asset is UNSET else _raw_cross_margin_asset,
+                        "0" if _raw_cross_margin_asset is UNSET else _raw_cross_margin_asset,
                     )
                 )
                 _append(
@@ -234,7 +235,7 @@ class Balance:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -445,17 +446,17 @@ _FAST_DECODER = FastDecoder(
     "Balance",
     (
         ("asset", "asset", str, True),
-        ("total_wallet_balance", "totalWalletBalance", str, True),
-        ("cross_margin_borrowed", "crossMarginBorrowed", str, True),
-        ("cross_margin_free", "crossMarginFree", str, True),
-        ("cross_margin_interest", "crossMarginInterest", str, True),
-        ("cross_margin_locked", "crossMarginLocked", str, True),
-        ("um_wallet_balance", "umWalletBalance", str, True),
-        ("um_unrealized_pnl", "umUnrealizedPNL", str, True),
-        ("cm_wallet_balance", "cmWalletBalance", str, True),
-        ("cm_unrealized_pnl", "cmUnrealizedPNL", str, True),
+        ("total_wallet_balance", "totalWalletBalance", "amount", True),
+        ("cross_margin_borrowed", "crossMarginBorrowed", "amount", True),
+        ("cross_margin_free", "crossMarginFree", "amount", True),
+        ("cross_margin_interest", "crossMarginInterest", "amount", True),
+        ("cross_margin_locked", "crossMarginLocked", "amount", True),
+        ("um_wallet_balance", "umWalletBalance", "amount", True),
+        ("um_unrealized_pnl", "umUnrealizedPNL", "amount", True),
+        ("cm_wallet_balance", "cmWalletBalance", "amount", True),
+        ("cm_unrealized_pnl", "cmUnrealizedPNL", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("negative_balance", "negativeBalance", str, True),
-        ("cross_margin_asset", "crossMarginAsset", str, False),
+        ("negative_balance", "negativeBalance", "amount", True),
+        ("cross_margin_asset", "crossMarginAsset", "amount", False),
     ),
 )

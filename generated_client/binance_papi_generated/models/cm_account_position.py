@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -221,8 +222,8 @@ class CmAccountPosition:
                         _raw_leverage,
                         _raw_entry_price,
                         _raw_max_qty,
-                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
-                        "" if _raw_notional_value is UNSET else _raw_notional_value,
+                        "0" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                        "0" if _raw_notional_value is UNSET else _raw_notional_value,
                     )
                 )
                 _append(
@@ -245,7 +246,7 @@ class CmAccountPosition:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -472,18 +473,18 @@ _FAST_DECODER = FastDecoder(
     "CmAccountPosition",
     (
         ("symbol", "symbol", str, True),
-        ("position_amt", "positionAmt", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("unrealized_profit", "unrealizedProfit", str, True),
-        ("position_initial_margin", "positionInitialMargin", str, True),
-        ("open_order_initial_margin", "openOrderInitialMargin", str, True),
-        ("leverage", "leverage", str, True),
+        ("position_amt", "positionAmt", "amount", True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("unrealized_profit", "unrealizedProfit", "amount", True),
+        ("position_initial_margin", "positionInitialMargin", "amount", True),
+        ("open_order_initial_margin", "openOrderInitialMargin", "amount", True),
+        ("leverage", "leverage", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("entry_price", "entryPrice", str, True),
-        ("max_qty", "maxQty", str, True),
+        ("entry_price", "entryPrice", "amount", True),
+        ("max_qty", "maxQty", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("break_even_price", "breakEvenPrice", str, False),
-        ("notional_value", "notionalValue", str, False),
+        ("break_even_price", "breakEvenPrice", "amount", False),
+        ("notional_value", "notionalValue", "amount", False),
     ),
 )

@@ -23,6 +23,7 @@ from binance_papi._parsing import (
     parse_open_enum,
     parse_optional_str,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.cm_income_type import CmIncomeType
@@ -171,7 +172,7 @@ class CmIncome:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -313,7 +314,7 @@ _FAST_DECODER = FastDecoder(
     (
         ("symbol", "symbol", str, True),
         ("income_type", "incomeType", str, True),
-        ("income", "income", str, True),
+        ("income", "income", "amount", True),
         ("asset", "asset", str, True),
         ("info", "info", str, True),
         ("time", "time", int, True),

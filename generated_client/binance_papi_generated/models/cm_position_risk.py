@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -202,7 +203,7 @@ class CmPositionRisk:
                         _raw_leverage,
                         _raw_max_qty,
                         _raw_notional_value,
-                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                        "0" if _raw_break_even_price is UNSET else _raw_break_even_price,
                     )
                 )
                 _append(
@@ -223,7 +224,7 @@ class CmPositionRisk:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -421,16 +422,16 @@ _FAST_DECODER = FastDecoder(
     "CmPositionRisk",
     (
         ("symbol", "symbol", str, True),
-        ("position_amt", "positionAmt", str, True),
-        ("entry_price", "entryPrice", str, True),
-        ("mark_price", "markPrice", str, True),
-        ("un_realized_profit", "unRealizedProfit", str, True),
-        ("liquidation_price", "liquidationPrice", str, True),
-        ("leverage", "leverage", str, True),
+        ("position_amt", "positionAmt", "amount", True),
+        ("entry_price", "entryPrice", "amount", True),
+        ("mark_price", "markPrice", "amount", True),
+        ("un_realized_profit", "unRealizedProfit", "amount", True),
+        ("liquidation_price", "liquidationPrice", "amount", True),
+        ("leverage", "leverage", "amount", True),
         ("position_side", "positionSide", str, True),
         ("update_time", "updateTime", int, True),
-        ("max_qty", "maxQty", str, True),
-        ("notional_value", "notionalValue", str, True),
-        ("break_even_price", "breakEvenPrice", str, False),
+        ("max_qty", "maxQty", "amount", True),
+        ("notional_value", "notionalValue", "amount", True),
+        ("break_even_price", "breakEvenPrice", "amount", False),
     ),
 )

@@ -16,6 +16,7 @@ from binance_papi._parsing import (
     format_decimal,
     parse_decimal,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -115,7 +116,7 @@ class CommissionRate:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -228,7 +229,7 @@ _FAST_DECODER = FastDecoder(
     "CommissionRate",
     (
         ("symbol", "symbol", str, True),
-        ("maker_commission_rate", "makerCommissionRate", str, True),
-        ("taker_commission_rate", "takerCommissionRate", str, True),
+        ("maker_commission_rate", "makerCommissionRate", "amount", True),
+        ("taker_commission_rate", "takerCommissionRate", "amount", True),
     ),
 )

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.margin_interest_type import MarginInterestType
@@ -171,7 +172,7 @@ class MarginInterestRecord:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -321,9 +322,9 @@ _FAST_DECODER = FastDecoder(
         ("interest_accured_time", "interestAccuredTime", int, True),
         ("asset", "asset", str, True),
         ("raw_asset", "rawAsset", str, True),
-        ("principal", "principal", str, True),
-        ("interest", "interest", str, True),
-        ("interest_rate", "interestRate", str, True),
+        ("principal", "principal", "amount", True),
+        ("interest", "interest", "amount", True),
+        ("interest_rate", "interestRate", "amount", True),
         ("type_", "type", str, True),
     ),
 )

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.loan_status import LoanStatus
@@ -142,7 +143,7 @@ class MarginLoanRecord:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -267,7 +268,7 @@ _FAST_DECODER = FastDecoder(
     (
         ("tx_id", "txId", int, True),
         ("asset", "asset", str, True),
-        ("principal", "principal", str, True),
+        ("principal", "principal", "amount", True),
         ("timestamp", "timestamp", int, True),
         ("status", "status", str, True),
     ),

@@ -13,11 +13,11 @@ from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
     INT_MAX,
     INT_MIN,
-    PLAIN_AMOUNTS,
     FastDecoder,
     NestedRows,
     parse_int,
     parse_model_list,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -115,7 +115,7 @@ class MarginLoanRecords:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 

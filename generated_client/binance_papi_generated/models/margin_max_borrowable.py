@@ -15,6 +15,7 @@ from binance_papi._parsing import (
     FastDecoder,
     format_decimal,
     parse_flex_decimal,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -106,7 +107,7 @@ class MarginMaxBorrowable:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -201,7 +202,7 @@ class MarginMaxBorrowable:
 _FAST_DECODER = FastDecoder(
     "MarginMaxBorrowable",
     (
-        ("amount", "amount", str, True),
-        ("borrow_limit", "borrowLimit", str, True),
+        ("amount", "amount", "amount", True),
+        ("borrow_limit", "borrowLimit", "amount", True),
     ),
 )

@@ -15,6 +15,7 @@ from binance_papi._parsing import (
     FastDecoder,
     format_decimal,
     parse_decimal,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -96,7 +97,7 @@ class MarginMaxWithdraw:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -184,5 +185,5 @@ class MarginMaxWithdraw:
 # The fields `decode_fast` accepts: attribute, JSON name, JSON type, required (see binance_papi._parsing.FastDecoder).
 _FAST_DECODER = FastDecoder(
     "MarginMaxWithdraw",
-    (("amount", "amount", str, True),),
+    (("amount", "amount", "amount", True),),
 )

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.loan_status import LoanStatus
@@ -160,7 +161,7 @@ class MarginRepayRecord:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -297,10 +298,10 @@ class MarginRepayRecord:
 _FAST_DECODER = FastDecoder(
     "MarginRepayRecord",
     (
-        ("amount", "amount", str, True),
+        ("amount", "amount", "amount", True),
         ("asset", "asset", str, True),
-        ("interest", "interest", str, True),
-        ("principal", "principal", str, True),
+        ("interest", "interest", "amount", True),
+        ("principal", "principal", "amount", True),
         ("status", "status", str, True),
         ("timestamp", "timestamp", int, True),
         ("tx_id", "txId", int, True),

@@ -19,6 +19,7 @@ from binance_papi._parsing import (
     parse_decimal,
     parse_int,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -136,7 +137,7 @@ class PortfolioInterest:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -261,9 +262,9 @@ _FAST_DECODER = FastDecoder(
     "PortfolioInterest",
     (
         ("asset", "asset", str, True),
-        ("interest", "interest", str, True),
+        ("interest", "interest", "amount", True),
         ("interest_accured_time", "interestAccuredTime", int, True),
-        ("interest_rate", "interestRate", str, True),
-        ("principal", "principal", str, True),
+        ("interest_rate", "interestRate", "amount", True),
+        ("principal", "principal", "amount", True),
     ),
 )

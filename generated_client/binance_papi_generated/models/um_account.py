@@ -11,10 +11,10 @@ from attrs import field as _attrs_field
 
 from binance_papi._errors import InvalidResponseError
 from binance_papi._parsing import (
-    PLAIN_AMOUNTS,
     FastDecoder,
     NestedRows,
     parse_model_list,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -117,7 +117,7 @@ class UmAccount:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 

@@ -19,6 +19,7 @@ from binance_papi._parsing import (
     parse_decimal,
     parse_int,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -173,7 +174,7 @@ class UmAccountAsset:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -335,12 +336,12 @@ _FAST_DECODER = FastDecoder(
     "UmAccountAsset",
     (
         ("asset", "asset", str, True),
-        ("cross_wallet_balance", "crossWalletBalance", str, True),
-        ("cross_un_pnl", "crossUnPnl", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("position_initial_margin", "positionInitialMargin", str, True),
-        ("open_order_initial_margin", "openOrderInitialMargin", str, True),
+        ("cross_wallet_balance", "crossWalletBalance", "amount", True),
+        ("cross_un_pnl", "crossUnPnl", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("position_initial_margin", "positionInitialMargin", "amount", True),
+        ("open_order_initial_margin", "openOrderInitialMargin", "amount", True),
         ("update_time", "updateTime", int, True),
     ),
 )

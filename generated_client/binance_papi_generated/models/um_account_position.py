@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -237,8 +238,8 @@ class UmAccountPosition:
                         _raw_bid_notional,
                         _raw_ask_notional,
                         _raw_position_amt,
-                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
-                        "" if _raw_notional is UNSET else _raw_notional,
+                        "0" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                        "0" if _raw_notional is UNSET else _raw_notional,
                     )
                 )
                 _append(
@@ -263,7 +264,7 @@ class UmAccountPosition:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -502,20 +503,20 @@ _FAST_DECODER = FastDecoder(
     "UmAccountPosition",
     (
         ("symbol", "symbol", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("unrealized_profit", "unrealizedProfit", str, True),
-        ("position_initial_margin", "positionInitialMargin", str, True),
-        ("open_order_initial_margin", "openOrderInitialMargin", str, True),
-        ("leverage", "leverage", str, True),
-        ("entry_price", "entryPrice", str, True),
-        ("max_notional", "maxNotional", str, True),
-        ("bid_notional", "bidNotional", str, True),
-        ("ask_notional", "askNotional", str, True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("unrealized_profit", "unrealizedProfit", "amount", True),
+        ("position_initial_margin", "positionInitialMargin", "amount", True),
+        ("open_order_initial_margin", "openOrderInitialMargin", "amount", True),
+        ("leverage", "leverage", "amount", True),
+        ("entry_price", "entryPrice", "amount", True),
+        ("max_notional", "maxNotional", "amount", True),
+        ("bid_notional", "bidNotional", "amount", True),
+        ("ask_notional", "askNotional", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("position_amt", "positionAmt", str, True),
+        ("position_amt", "positionAmt", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("break_even_price", "breakEvenPrice", str, False),
-        ("notional", "notional", str, False),
+        ("break_even_price", "breakEvenPrice", "amount", False),
+        ("notional", "notional", "amount", False),
     ),
 )

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -171,7 +172,7 @@ class UmAccountPositionV2:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -332,12 +333,12 @@ _FAST_DECODER = FastDecoder(
     "UmAccountPositionV2",
     (
         ("symbol", "symbol", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("unrealized_profit", "unrealizedProfit", str, True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("unrealized_profit", "unrealizedProfit", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("position_amt", "positionAmt", str, True),
+        ("position_amt", "positionAmt", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("notional", "notional", str, True),
+        ("notional", "notional", "amount", True),
     ),
 )

@@ -18,6 +18,7 @@ from binance_papi._parsing import (
     parse_decimal,
     parse_model_list,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -126,7 +127,7 @@ class UmLeverageBracket:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -240,7 +241,7 @@ _FAST_DECODER = FastDecoder(
     "UmLeverageBracket",
     (
         ("symbol", "symbol", str, True),
-        ("notional_coef", "notionalCoef", str, True),
+        ("notional_coef", "notionalCoef", "amount", True),
         ("brackets", "brackets", NestedRows(_rows_of_um_bracket, many=True), True),
     ),
 )

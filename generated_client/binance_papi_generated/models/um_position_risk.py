@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -202,7 +203,7 @@ class UmPositionRisk:
                         _raw_leverage,
                         _raw_max_notional_value,
                         _raw_notional,
-                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                        "0" if _raw_break_even_price is UNSET else _raw_break_even_price,
                     )
                 )
                 _append(
@@ -223,7 +224,7 @@ class UmPositionRisk:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -421,16 +422,16 @@ _FAST_DECODER = FastDecoder(
     "UmPositionRisk",
     (
         ("symbol", "symbol", str, True),
-        ("position_amt", "positionAmt", str, True),
-        ("entry_price", "entryPrice", str, True),
-        ("mark_price", "markPrice", str, True),
-        ("un_realized_profit", "unRealizedProfit", str, True),
-        ("liquidation_price", "liquidationPrice", str, True),
-        ("leverage", "leverage", str, True),
-        ("max_notional_value", "maxNotionalValue", str, True),
+        ("position_amt", "positionAmt", "amount", True),
+        ("entry_price", "entryPrice", "amount", True),
+        ("mark_price", "markPrice", "amount", True),
+        ("un_realized_profit", "unRealizedProfit", "amount", True),
+        ("liquidation_price", "liquidationPrice", "amount", True),
+        ("leverage", "leverage", "amount", True),
+        ("max_notional_value", "maxNotionalValue", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("notional", "notional", str, True),
+        ("notional", "notional", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("break_even_price", "breakEvenPrice", str, False),
+        ("break_even_price", "breakEvenPrice", "amount", False),
     ),
 )

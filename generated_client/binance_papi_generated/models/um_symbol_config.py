@@ -22,6 +22,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.margin_type import MarginType
@@ -143,7 +144,7 @@ class UmSymbolConfig:
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
             return None
-        if amounts is None and PLAIN_AMOUNTS("|".join(_amounts)) is None:
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -270,6 +271,6 @@ _FAST_DECODER = FastDecoder(
         ("margin_type", "marginType", str, True),
         ("is_auto_add_margin", "isAutoAddMargin", "bool-string", True),
         ("leverage", "leverage", int, True),
-        ("max_notional_value", "maxNotionalValue", str, True),
+        ("max_notional_value", "maxNotionalValue", "amount", True),
     ),
 )
