@@ -309,7 +309,7 @@ class Balance:
                         update_time: int = _raw_update_time
                         negative_balance: Decimal = Decimal(_raw_negative_balance)
                         cross_margin_asset: Decimal | Unset = (
-                            UNSET if _raw_cross_margin_asset is UNSET else Decimal(_raw_cross_margin_asset)
+                            UNSET if isinstance(_raw_cross_margin_asset, Unset) else Decimal(_raw_cross_margin_asset)
                         )
 
                         if (
@@ -326,7 +326,7 @@ class Balance:
                                         _raw_cm_wallet_balance,
                                         _raw_cm_unrealized_pnl,
                                         _raw_negative_balance,
-                                        "" if _raw_cross_margin_asset is UNSET else _raw_cross_margin_asset,
+                                        "" if isinstance(_raw_cross_margin_asset, Unset) else _raw_cross_margin_asset,
                                     )
                                 )
                             )

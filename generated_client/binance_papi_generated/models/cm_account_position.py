@@ -320,10 +320,10 @@ class CmAccountPosition:
                         max_qty: Decimal = Decimal(_raw_max_qty)
                         update_time: int = _raw_update_time
                         break_even_price: Decimal | Unset = (
-                            UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
+                            UNSET if isinstance(_raw_break_even_price, Unset) else Decimal(_raw_break_even_price)
                         )
                         notional_value: Decimal | Unset = (
-                            UNSET if _raw_notional_value is UNSET else Decimal(_raw_notional_value)
+                            UNSET if isinstance(_raw_notional_value, Unset) else Decimal(_raw_notional_value)
                         )
 
                         if (
@@ -339,8 +339,8 @@ class CmAccountPosition:
                                         _raw_leverage,
                                         _raw_entry_price,
                                         _raw_max_qty,
-                                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
-                                        "" if _raw_notional_value is UNSET else _raw_notional_value,
+                                        "" if isinstance(_raw_break_even_price, Unset) else _raw_break_even_price,
+                                        "" if isinstance(_raw_notional_value, Unset) else _raw_notional_value,
                                     )
                                 )
                             )

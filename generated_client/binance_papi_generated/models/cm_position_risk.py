@@ -293,7 +293,7 @@ class CmPositionRisk:
                         max_qty: Decimal = Decimal(_raw_max_qty)
                         notional_value: Decimal = Decimal(_raw_notional_value)
                         break_even_price: Decimal | Unset = (
-                            UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
+                            UNSET if isinstance(_raw_break_even_price, Unset) else Decimal(_raw_break_even_price)
                         )
 
                         if (
@@ -308,7 +308,7 @@ class CmPositionRisk:
                                         _raw_leverage,
                                         _raw_max_qty,
                                         _raw_notional_value,
-                                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                                        "" if isinstance(_raw_break_even_price, Unset) else _raw_break_even_price,
                                     )
                                 )
                             )

@@ -344,9 +344,11 @@ class UmAccountPosition:
                         position_amt: Decimal = Decimal(_raw_position_amt)
                         update_time: int = _raw_update_time
                         break_even_price: Decimal | Unset = (
-                            UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
+                            UNSET if isinstance(_raw_break_even_price, Unset) else Decimal(_raw_break_even_price)
                         )
-                        notional: Decimal | Unset = UNSET if _raw_notional is UNSET else Decimal(_raw_notional)
+                        notional: Decimal | Unset = (
+                            UNSET if isinstance(_raw_notional, Unset) else Decimal(_raw_notional)
+                        )
 
                         if (
                             PLAIN_AMOUNTS(
@@ -363,8 +365,8 @@ class UmAccountPosition:
                                         _raw_bid_notional,
                                         _raw_ask_notional,
                                         _raw_position_amt,
-                                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
-                                        "" if _raw_notional is UNSET else _raw_notional,
+                                        "" if isinstance(_raw_break_even_price, Unset) else _raw_break_even_price,
+                                        "" if isinstance(_raw_notional, Unset) else _raw_notional,
                                     )
                                 )
                             )

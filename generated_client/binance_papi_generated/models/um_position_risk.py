@@ -293,7 +293,7 @@ class UmPositionRisk:
                         notional: Decimal = Decimal(_raw_notional)
                         update_time: int = _raw_update_time
                         break_even_price: Decimal | Unset = (
-                            UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
+                            UNSET if isinstance(_raw_break_even_price, Unset) else Decimal(_raw_break_even_price)
                         )
 
                         if (
@@ -308,7 +308,7 @@ class UmPositionRisk:
                                         _raw_leverage,
                                         _raw_max_notional_value,
                                         _raw_notional,
-                                        "" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                                        "" if isinstance(_raw_break_even_price, Unset) else _raw_break_even_price,
                                     )
                                 )
                             )
