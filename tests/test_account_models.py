@@ -32,6 +32,7 @@ from binance_papi_generated.models import (
     UmPositionRisk,
     UmSymbolConfig,
 )
+from binance_papi_generated.types import UNSET
 
 SPEC: dict[str, Any] = yaml.safe_load((Path(__file__).parent.parent / "openapi" / "papi.yaml").read_text())
 SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
@@ -171,6 +172,31 @@ def test_nested_models_take_the_fast_path_and_equal_the_checked_path() -> None:
     content = json.dumps(body).encode()
     assert UmAccount.decode_fast(content) is None
     assert UmAccount.from_dict(decode_json(content)).positions[5]["newField"] == "x"
+
+
+@pytest.mark.parametrize("field", ["entryPrice", "breakEvenPrice"])  # a required amount, an optional one
+@pytest.mark.parametrize("amount", ["01.5", "5.", ".5", "1_000", "1e5", " 1"])
+def test_a_nested_amount_out_of_plain_form_declines_the_fast_path(field: str, amount: str) -> None:
+    # The fast path checks a body's amounts in one call, the nested rows' included: one bad amount deep in
+    # the body declines it, and the checked path names where it is.
+    body = _um_account_body(5)
+    assert UmAccount.decode_fast(json.dumps(body).encode()) is not None
+    body["positions"][3][field] = amount
+    content = json.dumps(body).encode()
+    assert UmAccount.decode_fast(content) is None
+    with pytest.raises(InvalidResponseError, match=rf"^UmAccount\.positions\[3\]\.{field}: expected a decimal"):
+        UmAccount.from_dict(decode_json(content))
+
+
+def test_an_optional_nested_amount_present_in_some_rows_keeps_the_fast_path() -> None:
+    body = _um_account_body(5)
+    assert "breakEvenPrice" not in body["positions"][2]
+    body["positions"][1]["breakEvenPrice"] = "12.5"
+    fast = UmAccount.decode_fast(json.dumps(body).encode())
+    assert isinstance(fast, UmAccount)
+    assert fast == UmAccount.from_dict(body)
+    assert fast.positions[1].break_even_price == Decimal("12.5")
+    assert fast.positions[2].break_even_price is UNSET
 
 
 def test_errors_name_the_path_to_the_field() -> None:

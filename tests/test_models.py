@@ -193,3 +193,31 @@ def test_deeply_nested_bodies_are_invalid_responses_not_recursion_errors(body: b
     )
     with pytest.raises(InvalidResponseError, match=r"the body is not valid JSON \(JSON nested too deeply\)"):
         get_balance.sync(client=client)
+
+
+# The whole-body fast path checks a body's amounts at once (`_parsing.plain_amounts`): it must take every amount
+# the checked path takes (up to its 40-character row limit) and decline every other, with equal results.
+_amount_texts = st.one_of(
+    st.text(alphabet="0123456789.-+eE _,\t\n\r\x0b\u00a0\u0661]x", max_size=44),
+    st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: format(d, "f")),
+    st.tuples(st.integers(-(10**45), 10**45), st.integers(0, 45)).map(
+        lambda t: format(Decimal(t[0]).scaleb(-t[1]), "f")
+    ),
+    st.sampled_from(["", "0", "-0", "00", "01.5", ".5", "5.", "-.5", "1e5", "1E-8", "NaN", "-Infinity", "1,2"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["totalWalletBalance", "umUnrealizedPNL", "crossMarginAsset"]), _amount_texts)
+def test_the_whole_body_fast_path_takes_exactly_the_plain_amounts(field: str, amount: str) -> None:
+    data = item(**{field: amount})
+    fast = Balance.decode_fast(json.dumps([data]).encode())
+    try:
+        checked = Balance.from_dict_checked(data)
+    except InvalidResponseError:
+        assert fast is None
+        return
+    if len(amount) <= 40:
+        assert fast == [checked]
+    else:
+        assert fast is None  # a long amount (up to 40 digits each side) takes the checked path

@@ -46,6 +46,7 @@ __all__ = [
     "parse_optional_decimal",
     "parse_optional_str",
     "parse_str",
+    "plain_amounts",
 ]
 
 E = TypeVar("E", bound=Enum)
@@ -57,10 +58,16 @@ M = TypeVar("M", bound="_Model")
 # and at most 40 digits on each side, so that every accepted value round-trips to the exact string received
 # (`to_dict`) and none can explode in size. `Decimal()` alone also takes " 1.5", "1_000", "+1", "1e999999999",
 # "01.5", ".5" and other scripts' digits.
-_AMOUNT = r"-?(?:0|[1-9][0-9]{0,39})(?:\.[0-9]{1,40})?"
+# Every quantifier is possessive (`?+`, `{m,n}+`, `*+`): the form is decided by the next character alone, so
+# there is never anything to backtrack to, and the engine keeps no backtracking state (twice as fast on a large
+# body as the same pattern with greedy quantifiers, which matches exactly the same strings).
+_AMOUNT = r"-?+(?:0|[1-9][0-9]{0,39}+)(?:\.[0-9]{1,40}+)?+"
 _PLAIN_AMOUNT = re.compile(_AMOUNT).fullmatch
-PLAIN_AMOUNTS = re.compile(rf"(?:{_AMOUNT})?(?:\|(?:{_AMOUNT})?)*").fullmatch
-"""Matches amounts (or "") joined by "|": the generated fast paths check a row's amounts in one call."""
+PLAIN_AMOUNTS = re.compile(rf"(?:{_AMOUNT})?+(?:\|(?:{_AMOUNT})?+)*+").fullmatch
+"""Matches amounts (or "") joined by "|": `from_dicts`' fast path checks all the amounts of an object in one call."""
+_MAX_ROW_AMOUNT_CHARS = 40
+"""The longest amount `decode_fast` takes (msgspec checks it); a longer one, up to 40 digits each side, takes the
+checked path."""
 
 # Integers: the signed 64-bit range (Binance's ids, times and counts are Java longs).
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
@@ -77,6 +84,25 @@ def _json_number(text: str) -> Decimal:
     if abs(number.adjusted()) > _MAX_NUMBER_EXPONENT or number.as_tuple().exponent < -_MAX_NUMBER_EXPONENT:  # type: ignore[operator]
         raise ValueError(f"a JSON number out of range: {text[:40]}")
     return number
+
+
+def plain_amounts(joined: str) -> bool:
+    """Whether amounts joined by "," are all in the plain decimal form (see `_AMOUNT`), checked in C.
+
+    For `decode_fast` (`_from_rows` checks all the amounts of a body in one call), on its terms: each amount
+    is at most 40 characters long (`FastDecoder` rows) and already accepted by `Decimal()` (so none holds a
+    comma, a bracket or a quote), and an empty one is given as "0". Such a string is in the plain form exactly
+    when it is a JSON number with no exponent: `-?(0|[1-9][0-9]*)([.][0-9]+)?`, what msgspec's JSON parser
+    takes (no "+", no leading zeros, no ".5" or "5.", ASCII digits only; `Decimal()` takes all of those), less
+    the exponent ("e", "E") and the whitespace JSON allows around a value. Twice as fast as `PLAIN_AMOUNTS`.
+    """
+    if "e" in joined or "E" in joined or " " in joined or "\n" in joined or "\r" in joined or "\t" in joined:
+        return False
+    try:
+        _json_numbers()("[" + joined + "]")
+    except ValueError:  # msgspec.DecodeError: not JSON numbers
+        return False
+    return True
 
 
 def decode_json(content: bytes) -> Any:  # noqa: ANN401  (any JSON value)
@@ -111,6 +137,12 @@ def encode_json(value: object) -> bytes:
 @cache
 def _json_decoder() -> Callable[[bytes], Any]:
     decode: Callable[[bytes], Any] = _msgspec().json.Decoder(float_hook=_json_number).decode
+    return decode
+
+
+@cache
+def _json_numbers() -> Callable[[str], Any]:
+    decode: Callable[[str], Any] = _msgspec().json.Decoder(list[float]).decode
     return decode
 
 
@@ -345,9 +377,10 @@ class NestedRows:
         self.many = many
 
 
-# The JSON type of a row field: str, int, bool, "number" (an exact JSON number: int or Decimal, checked by the
-# model), "bool-string" ("true" or "false"), "id" (a string or an integer), or nested rows.
-FieldType = type | Literal["number", "bool-string", "id"] | NestedRows
+# The JSON type of a row field: str, int, bool, "amount" (a string of at most 40 characters, checked by the
+# model: see `plain_amounts`), "number" (an exact JSON number: int or Decimal, checked by the model),
+# "bool-string" ("true" or "false"), "id" (a string or an integer), or nested rows.
+FieldType = type | Literal["amount", "number", "bool-string", "id"] | NestedRows
 
 
 class FastDecoder:
@@ -378,6 +411,7 @@ class FastDecoder:
                 rename={attribute: name for attribute, name, _, _ in self._fields},
                 forbid_unknown_fields=True,
                 kw_only=True,
+                gc=False,
             )
         return self._row
 
@@ -417,19 +451,20 @@ def _row_field(kind: FieldType) -> Any:  # noqa: ANN401  (a type expression for 
             raise _NoFastPath
         row = decoder.row_type()
         return list.__class_getitem__(row) if kind.many else row
-    if kind == "number":
-        return Any  # an exact JSON number arrives as int or Decimal (float_hook); the model checks which
-    if kind == "bool-string":
-        return Literal["true", "false"]
-    if kind == "id":
-        return str | int
-    if kind is int:  # the 64-bit range, as `parse_int` (msgspec itself also takes unsigned 64-bit values)
-        return _msgspec_int64()
-    return kind
+    return _row_types().get(kind, kind)  # str, bool: as they are
 
 
 @cache
-def _msgspec_int64() -> Any:  # noqa: ANN401
+def _row_types() -> dict[object, Any]:
     from typing import Annotated
 
-    return Annotated[int, _msgspec().Meta(ge=INT_MIN, le=INT_MAX)]
+    meta = _msgspec().Meta
+    return {
+        # the 64-bit range, as `parse_int` (msgspec itself also takes unsigned 64-bit values)
+        int: Annotated[int, meta(ge=INT_MIN, le=INT_MAX)],
+        "amount": Annotated[str, meta(max_length=_MAX_ROW_AMOUNT_CHARS)],
+        # an exact JSON number arrives as int or Decimal (float_hook); the model checks which
+        "number": Any,
+        "bool-string": Literal["true", "false"],
+        "id": str | int,
+    }

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_optional_decimal,
+    plain_amounts,
 )
 
 from ..models.account_status import AccountStatus
@@ -139,48 +140,59 @@ class Account:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                uni_mmr: Decimal = Decimal(_row.uni_mmr)
-                account_equity: Decimal = Decimal(_row.account_equity)
-                actual_equity: Decimal = Decimal(_row.actual_equity)
-                account_initial_margin: Decimal = Decimal(_row.account_initial_margin)
-                account_maint_margin: Decimal = Decimal(_row.account_maint_margin)
+                _raw_uni_mmr = _row.uni_mmr
+                _raw_account_equity = _row.account_equity
+                _raw_actual_equity = _row.actual_equity
+                _raw_account_initial_margin = _row.account_initial_margin
+                _raw_account_maint_margin = _row.account_maint_margin
+                _raw_account_status = _row.account_status
+                _raw_virtual_max_withdraw_amount = _row.virtual_max_withdraw_amount
+                _raw_total_available_balance = _row.total_available_balance
+                _raw_total_margin_open_loss = _row.total_margin_open_loss
+                _raw_update_time = _row.update_time
+
+                uni_mmr: Decimal = Decimal(_raw_uni_mmr)
+                account_equity: Decimal = Decimal(_raw_account_equity)
+                actual_equity: Decimal = Decimal(_raw_actual_equity)
+                account_initial_margin: Decimal = Decimal(_raw_account_initial_margin)
+                account_maint_margin: Decimal = Decimal(_raw_account_maint_margin)
                 account_status: AccountStatus | str = _MEMBERS_AccountStatus.get(
-                    _row.account_status, _row.account_status
+                    _raw_account_status, _raw_account_status
                 )
-                virtual_max_withdraw_amount: Decimal = Decimal(_row.virtual_max_withdraw_amount)
+                virtual_max_withdraw_amount: Decimal = Decimal(_raw_virtual_max_withdraw_amount)
                 total_available_balance: Decimal | None = (
-                    None if _row.total_available_balance == "" else Decimal(_row.total_available_balance)
+                    None if _raw_total_available_balance == "" else Decimal(_raw_total_available_balance)
                 )
                 total_margin_open_loss: Decimal | None = (
-                    None if _row.total_margin_open_loss == "" else Decimal(_row.total_margin_open_loss)
+                    None if _raw_total_margin_open_loss == "" else Decimal(_raw_total_margin_open_loss)
                 )
-                update_time: int = _row.update_time
+                update_time: int = _raw_update_time
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.uni_mmr,
-                                _row.account_equity,
-                                _row.actual_equity,
-                                _row.account_initial_margin,
-                                _row.account_maint_margin,
-                                _row.virtual_max_withdraw_amount,
-                                _row.total_available_balance,
-                                _row.total_margin_open_loss,
-                            )
-                        )
+                _add_amounts(
+                    (
+                        _raw_uni_mmr,
+                        _raw_account_equity,
+                        _raw_actual_equity,
+                        _raw_account_initial_margin,
+                        _raw_account_maint_margin,
+                        _raw_virtual_max_withdraw_amount,
+                        _raw_total_available_balance or "0",
+                        _raw_total_margin_open_loss or "0",
                     )
-                    is not None
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         uni_mmr,
@@ -196,6 +208,8 @@ class Account:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -382,15 +396,15 @@ class Account:
 _FAST_DECODER = FastDecoder(
     "Account",
     (
-        ("uni_mmr", "uniMMR", str, True),
-        ("account_equity", "accountEquity", str, True),
-        ("actual_equity", "actualEquity", str, True),
-        ("account_initial_margin", "accountInitialMargin", str, True),
-        ("account_maint_margin", "accountMaintMargin", str, True),
+        ("uni_mmr", "uniMMR", "amount", True),
+        ("account_equity", "accountEquity", "amount", True),
+        ("actual_equity", "actualEquity", "amount", True),
+        ("account_initial_margin", "accountInitialMargin", "amount", True),
+        ("account_maint_margin", "accountMaintMargin", "amount", True),
         ("account_status", "accountStatus", str, True),
-        ("virtual_max_withdraw_amount", "virtualMaxWithdrawAmount", str, True),
-        ("total_available_balance", "totalAvailableBalance", str, True),
-        ("total_margin_open_loss", "totalMarginOpenLoss", str, True),
+        ("virtual_max_withdraw_amount", "virtualMaxWithdrawAmount", "amount", True),
+        ("total_available_balance", "totalAvailableBalance", "amount", True),
+        ("total_margin_open_loss", "totalMarginOpenLoss", "amount", True),
         ("update_time", "updateTime", int, True),
     ),
 )

@@ -20,6 +20,7 @@ from binance_papi._parsing import (
     parse_numeric_int,
     parse_optional_decimal,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET, Unset
@@ -153,56 +154,68 @@ class Balance:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                asset: str = _row.asset
-                total_wallet_balance: Decimal = Decimal(_row.total_wallet_balance)
-                cross_margin_borrowed: Decimal = Decimal(_row.cross_margin_borrowed)
-                cross_margin_free: Decimal = Decimal(_row.cross_margin_free)
-                cross_margin_interest: Decimal = Decimal(_row.cross_margin_interest)
-                cross_margin_locked: Decimal = Decimal(_row.cross_margin_locked)
-                um_wallet_balance: Decimal = Decimal(_row.um_wallet_balance)
+                _raw_asset = _row.asset
+                _raw_total_wallet_balance = _row.total_wallet_balance
+                _raw_cross_margin_borrowed = _row.cross_margin_borrowed
+                _raw_cross_margin_free = _row.cross_margin_free
+                _raw_cross_margin_interest = _row.cross_margin_interest
+                _raw_cross_margin_locked = _row.cross_margin_locked
+                _raw_um_wallet_balance = _row.um_wallet_balance
+                _raw_um_unrealized_pnl = _row.um_unrealized_pnl
+                _raw_cm_wallet_balance = _row.cm_wallet_balance
+                _raw_cm_unrealized_pnl = _row.cm_unrealized_pnl
+                _raw_update_time = _row.update_time
+                _raw_negative_balance = _row.negative_balance
+                _raw_cross_margin_asset = _row.cross_margin_asset
+
+                asset: str = _raw_asset
+                total_wallet_balance: Decimal = Decimal(_raw_total_wallet_balance)
+                cross_margin_borrowed: Decimal = Decimal(_raw_cross_margin_borrowed)
+                cross_margin_free: Decimal = Decimal(_raw_cross_margin_free)
+                cross_margin_interest: Decimal = Decimal(_raw_cross_margin_interest)
+                cross_margin_locked: Decimal = Decimal(_raw_cross_margin_locked)
+                um_wallet_balance: Decimal = Decimal(_raw_um_wallet_balance)
                 um_unrealized_pnl: Decimal | None = (
-                    None if _row.um_unrealized_pnl == "" else Decimal(_row.um_unrealized_pnl)
+                    None if _raw_um_unrealized_pnl == "" else Decimal(_raw_um_unrealized_pnl)
                 )
-                cm_wallet_balance: Decimal = Decimal(_row.cm_wallet_balance)
+                cm_wallet_balance: Decimal = Decimal(_raw_cm_wallet_balance)
                 cm_unrealized_pnl: Decimal | None = (
-                    None if _row.cm_unrealized_pnl == "" else Decimal(_row.cm_unrealized_pnl)
+                    None if _raw_cm_unrealized_pnl == "" else Decimal(_raw_cm_unrealized_pnl)
                 )
-                update_time: int = _row.update_time
-                negative_balance: Decimal = Decimal(_row.negative_balance)
+                update_time: int = _raw_update_time
+                negative_balance: Decimal = Decimal(_raw_negative_balance)
                 cross_margin_asset: Decimal | Unset = (
-                    UNSET if isinstance(_row.cross_margin_asset, Unset) else Decimal(_row.cross_margin_asset)
+                    UNSET if _raw_cross_margin_asset is UNSET else Decimal(_raw_cross_margin_asset)
                 )
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.total_wallet_balance,
-                                _row.cross_margin_borrowed,
-                                _row.cross_margin_free,
-                                _row.cross_margin_interest,
-                                _row.cross_margin_locked,
-                                _row.um_wallet_balance,
-                                _row.um_unrealized_pnl,
-                                _row.cm_wallet_balance,
-                                _row.cm_unrealized_pnl,
-                                _row.negative_balance,
-                            )
-                        )
+                _add_amounts(
+                    (
+                        _raw_total_wallet_balance,
+                        _raw_cross_margin_borrowed,
+                        _raw_cross_margin_free,
+                        _raw_cross_margin_interest,
+                        _raw_cross_margin_locked,
+                        _raw_um_wallet_balance,
+                        _raw_um_unrealized_pnl or "0",
+                        _raw_cm_wallet_balance,
+                        _raw_cm_unrealized_pnl or "0",
+                        _raw_negative_balance,
+                        "0" if _raw_cross_margin_asset is UNSET else _raw_cross_margin_asset,
                     )
-                    is not None
-                    and (
-                        isinstance(_row.cross_margin_asset, Unset) or PLAIN_AMOUNTS(_row.cross_margin_asset) is not None
-                    )
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         asset,
@@ -221,6 +234,8 @@ class Balance:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -311,15 +326,12 @@ class Balance:
                                         _raw_cm_wallet_balance,
                                         _raw_cm_unrealized_pnl,
                                         _raw_negative_balance,
+                                        "" if isinstance(_raw_cross_margin_asset, Unset) else _raw_cross_margin_asset,
                                     )
                                 )
                             )
                             is not None
                             and INT_MIN <= _raw_update_time <= INT_MAX
-                            and (
-                                isinstance(_raw_cross_margin_asset, Unset)
-                                or PLAIN_AMOUNTS(_raw_cross_margin_asset) is not None
-                            )
                         ):
                             _model = _cls(
                                 asset,
@@ -434,17 +446,17 @@ _FAST_DECODER = FastDecoder(
     "Balance",
     (
         ("asset", "asset", str, True),
-        ("total_wallet_balance", "totalWalletBalance", str, True),
-        ("cross_margin_borrowed", "crossMarginBorrowed", str, True),
-        ("cross_margin_free", "crossMarginFree", str, True),
-        ("cross_margin_interest", "crossMarginInterest", str, True),
-        ("cross_margin_locked", "crossMarginLocked", str, True),
-        ("um_wallet_balance", "umWalletBalance", str, True),
-        ("um_unrealized_pnl", "umUnrealizedPNL", str, True),
-        ("cm_wallet_balance", "cmWalletBalance", str, True),
-        ("cm_unrealized_pnl", "cmUnrealizedPNL", str, True),
+        ("total_wallet_balance", "totalWalletBalance", "amount", True),
+        ("cross_margin_borrowed", "crossMarginBorrowed", "amount", True),
+        ("cross_margin_free", "crossMarginFree", "amount", True),
+        ("cross_margin_interest", "crossMarginInterest", "amount", True),
+        ("cross_margin_locked", "crossMarginLocked", "amount", True),
+        ("um_wallet_balance", "umWalletBalance", "amount", True),
+        ("um_unrealized_pnl", "umUnrealizedPNL", "amount", True),
+        ("cm_wallet_balance", "cmWalletBalance", "amount", True),
+        ("cm_unrealized_pnl", "cmUnrealizedPNL", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("negative_balance", "negativeBalance", str, True),
-        ("cross_margin_asset", "crossMarginAsset", str, False),
+        ("negative_balance", "negativeBalance", "amount", True),
+        ("cross_margin_asset", "crossMarginAsset", "amount", False),
     ),
 )

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -163,53 +164,68 @@ class CmAccountPosition:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                position_amt: Decimal = Decimal(_row.position_amt)
-                initial_margin: Decimal = Decimal(_row.initial_margin)
-                maint_margin: Decimal = Decimal(_row.maint_margin)
-                unrealized_profit: Decimal = Decimal(_row.unrealized_profit)
-                position_initial_margin: Decimal = Decimal(_row.position_initial_margin)
-                open_order_initial_margin: Decimal = Decimal(_row.open_order_initial_margin)
-                leverage: Decimal = Decimal(_row.leverage)
-                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_row.position_side, _row.position_side)
-                entry_price: Decimal = Decimal(_row.entry_price)
-                max_qty: Decimal = Decimal(_row.max_qty)
-                update_time: int = _row.update_time
+                _raw_symbol = _row.symbol
+                _raw_position_amt = _row.position_amt
+                _raw_initial_margin = _row.initial_margin
+                _raw_maint_margin = _row.maint_margin
+                _raw_unrealized_profit = _row.unrealized_profit
+                _raw_position_initial_margin = _row.position_initial_margin
+                _raw_open_order_initial_margin = _row.open_order_initial_margin
+                _raw_leverage = _row.leverage
+                _raw_position_side = _row.position_side
+                _raw_entry_price = _row.entry_price
+                _raw_max_qty = _row.max_qty
+                _raw_update_time = _row.update_time
+                _raw_break_even_price = _row.break_even_price
+                _raw_notional_value = _row.notional_value
+
+                symbol: str = _raw_symbol
+                position_amt: Decimal = Decimal(_raw_position_amt)
+                initial_margin: Decimal = Decimal(_raw_initial_margin)
+                maint_margin: Decimal = Decimal(_raw_maint_margin)
+                unrealized_profit: Decimal = Decimal(_raw_unrealized_profit)
+                position_initial_margin: Decimal = Decimal(_raw_position_initial_margin)
+                open_order_initial_margin: Decimal = Decimal(_raw_open_order_initial_margin)
+                leverage: Decimal = Decimal(_raw_leverage)
+                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_raw_position_side, _raw_position_side)
+                entry_price: Decimal = Decimal(_raw_entry_price)
+                max_qty: Decimal = Decimal(_raw_max_qty)
+                update_time: int = _raw_update_time
                 break_even_price: Decimal | Unset = (
-                    UNSET if isinstance(_row.break_even_price, Unset) else Decimal(_row.break_even_price)
+                    UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
                 )
                 notional_value: Decimal | Unset = (
-                    UNSET if isinstance(_row.notional_value, Unset) else Decimal(_row.notional_value)
+                    UNSET if _raw_notional_value is UNSET else Decimal(_raw_notional_value)
                 )
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.position_amt,
-                                _row.initial_margin,
-                                _row.maint_margin,
-                                _row.unrealized_profit,
-                                _row.position_initial_margin,
-                                _row.open_order_initial_margin,
-                                _row.leverage,
-                                _row.entry_price,
-                                _row.max_qty,
-                            )
-                        )
+                _add_amounts(
+                    (
+                        _raw_position_amt,
+                        _raw_initial_margin,
+                        _raw_maint_margin,
+                        _raw_unrealized_profit,
+                        _raw_position_initial_margin,
+                        _raw_open_order_initial_margin,
+                        _raw_leverage,
+                        _raw_entry_price,
+                        _raw_max_qty,
+                        "0" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                        "0" if _raw_notional_value is UNSET else _raw_notional_value,
                     )
-                    is not None
-                    and (isinstance(_row.break_even_price, Unset) or PLAIN_AMOUNTS(_row.break_even_price) is not None)
-                    and (isinstance(_row.notional_value, Unset) or PLAIN_AMOUNTS(_row.notional_value) is not None)
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         symbol,
@@ -229,6 +245,8 @@ class CmAccountPosition:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -321,18 +339,13 @@ class CmAccountPosition:
                                         _raw_leverage,
                                         _raw_entry_price,
                                         _raw_max_qty,
+                                        "" if isinstance(_raw_break_even_price, Unset) else _raw_break_even_price,
+                                        "" if isinstance(_raw_notional_value, Unset) else _raw_notional_value,
                                     )
                                 )
                             )
                             is not None
                             and INT_MIN <= _raw_update_time <= INT_MAX
-                            and (
-                                isinstance(_raw_break_even_price, Unset)
-                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
-                            )
-                            and (
-                                isinstance(_raw_notional_value, Unset) or PLAIN_AMOUNTS(_raw_notional_value) is not None
-                            )
                         ):
                             _model = _cls(
                                 symbol,
@@ -460,18 +473,18 @@ _FAST_DECODER = FastDecoder(
     "CmAccountPosition",
     (
         ("symbol", "symbol", str, True),
-        ("position_amt", "positionAmt", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("unrealized_profit", "unrealizedProfit", str, True),
-        ("position_initial_margin", "positionInitialMargin", str, True),
-        ("open_order_initial_margin", "openOrderInitialMargin", str, True),
-        ("leverage", "leverage", str, True),
+        ("position_amt", "positionAmt", "amount", True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("unrealized_profit", "unrealizedProfit", "amount", True),
+        ("position_initial_margin", "positionInitialMargin", "amount", True),
+        ("open_order_initial_margin", "openOrderInitialMargin", "amount", True),
+        ("leverage", "leverage", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("entry_price", "entryPrice", str, True),
-        ("max_qty", "maxQty", str, True),
+        ("entry_price", "entryPrice", "amount", True),
+        ("max_qty", "maxQty", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("break_even_price", "breakEvenPrice", str, False),
-        ("notional_value", "notionalValue", str, False),
+        ("break_even_price", "breakEvenPrice", "amount", False),
+        ("notional_value", "notionalValue", "amount", False),
     ),
 )

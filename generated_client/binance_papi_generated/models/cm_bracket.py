@@ -102,23 +102,34 @@ class CmBracket:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
         try:
             for _row in rows:
-                bracket: int = _row.bracket
-                initial_leverage: int = _row.initial_leverage
-                qty_cap = Decimal(_row.qty_cap) if type(_row.qty_cap) is int else _row.qty_cap
-                qty_floor = Decimal(_row.qty_floor) if type(_row.qty_floor) is int else _row.qty_floor
+                _raw_bracket = _row.bracket
+                _raw_initial_leverage = _row.initial_leverage
+                _raw_qty_cap = _row.qty_cap
+                _raw_qty_floor = _row.qty_floor
+                _raw_maint_margin_ratio = _row.maint_margin_ratio
+                _raw_cum = _row.cum
+
+                bracket: int = _raw_bracket
+                initial_leverage: int = _raw_initial_leverage
+                qty_cap = Decimal(_raw_qty_cap) if type(_raw_qty_cap) is int else _raw_qty_cap
+                qty_floor = Decimal(_raw_qty_floor) if type(_raw_qty_floor) is int else _raw_qty_floor
                 maint_margin_ratio = (
-                    Decimal(_row.maint_margin_ratio)
-                    if type(_row.maint_margin_ratio) is int
-                    else _row.maint_margin_ratio
+                    Decimal(_raw_maint_margin_ratio)
+                    if type(_raw_maint_margin_ratio) is int
+                    else _raw_maint_margin_ratio
                 )
-                cum = Decimal(_row.cum) if type(_row.cum) is int else _row.cum
+                cum = Decimal(_raw_cum) if type(_raw_cum) is int else _raw_cum
 
                 if not (
                     type(qty_cap) is Decimal

@@ -16,6 +16,7 @@ from binance_papi._parsing import (
     format_decimal,
     parse_decimal,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -84,19 +85,28 @@ class CommissionRate:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                maker_commission_rate: Decimal = Decimal(_row.maker_commission_rate)
-                taker_commission_rate: Decimal = Decimal(_row.taker_commission_rate)
+                _raw_symbol = _row.symbol
+                _raw_maker_commission_rate = _row.maker_commission_rate
+                _raw_taker_commission_rate = _row.taker_commission_rate
 
-                if not (PLAIN_AMOUNTS("|".join((_row.maker_commission_rate, _row.taker_commission_rate))) is not None):
-                    return None
+                symbol: str = _raw_symbol
+                maker_commission_rate: Decimal = Decimal(_raw_maker_commission_rate)
+                taker_commission_rate: Decimal = Decimal(_raw_taker_commission_rate)
+
+                _add_amounts((_raw_maker_commission_rate, _raw_taker_commission_rate))
                 _append(
                     _cls(
                         symbol,
@@ -105,6 +115,8 @@ class CommissionRate:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -217,7 +229,7 @@ _FAST_DECODER = FastDecoder(
     "CommissionRate",
     (
         ("symbol", "symbol", str, True),
-        ("maker_commission_rate", "makerCommissionRate", str, True),
-        ("taker_commission_rate", "takerCommissionRate", str, True),
+        ("maker_commission_rate", "makerCommissionRate", "amount", True),
+        ("taker_commission_rate", "takerCommissionRate", "amount", True),
     ),
 )

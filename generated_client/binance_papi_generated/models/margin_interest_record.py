@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.margin_interest_type import MarginInterestType
@@ -125,24 +126,38 @@ class MarginInterestRecord:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                tx_id: int = _row.tx_id
-                interest_accured_time: int = _row.interest_accured_time
-                asset: str = _row.asset
-                raw_asset: str = _row.raw_asset
-                principal: Decimal = Decimal(_row.principal)
-                interest: Decimal = Decimal(_row.interest)
-                interest_rate: Decimal = Decimal(_row.interest_rate)
-                type_: MarginInterestType | str = _MEMBERS_MarginInterestType.get(_row.type_, _row.type_)
+                _raw_tx_id = _row.tx_id
+                _raw_interest_accured_time = _row.interest_accured_time
+                _raw_asset = _row.asset
+                _raw_raw_asset = _row.raw_asset
+                _raw_principal = _row.principal
+                _raw_interest = _row.interest
+                _raw_interest_rate = _row.interest_rate
+                _raw_type_ = _row.type_
 
-                if not (PLAIN_AMOUNTS("|".join((_row.principal, _row.interest, _row.interest_rate))) is not None):
-                    return None
+                tx_id: int = _raw_tx_id
+                interest_accured_time: int = _raw_interest_accured_time
+                asset: str = _raw_asset
+                raw_asset: str = _raw_raw_asset
+                principal: Decimal = Decimal(_raw_principal)
+                interest: Decimal = Decimal(_raw_interest)
+                interest_rate: Decimal = Decimal(_raw_interest_rate)
+                type_: MarginInterestType | str = _MEMBERS_MarginInterestType.get(_raw_type_, _raw_type_)
+
+                _add_amounts((_raw_principal, _raw_interest, _raw_interest_rate))
                 _append(
                     _cls(
                         tx_id,
@@ -156,6 +171,8 @@ class MarginInterestRecord:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -305,9 +322,9 @@ _FAST_DECODER = FastDecoder(
         ("interest_accured_time", "interestAccuredTime", int, True),
         ("asset", "asset", str, True),
         ("raw_asset", "rawAsset", str, True),
-        ("principal", "principal", str, True),
-        ("interest", "interest", str, True),
-        ("interest_rate", "interestRate", str, True),
+        ("principal", "principal", "amount", True),
+        ("interest", "interest", "amount", True),
+        ("interest_rate", "interestRate", "amount", True),
         ("type_", "type", str, True),
     ),
 )

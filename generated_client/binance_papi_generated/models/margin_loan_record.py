@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.loan_status import LoanStatus
@@ -105,21 +106,32 @@ class MarginLoanRecord:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.append
         try:
             for _row in rows:
-                tx_id: int = _row.tx_id
-                asset: str = _row.asset
-                principal: Decimal = Decimal(_row.principal)
-                timestamp: int = _row.timestamp
-                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_row.status, _row.status)
+                _raw_tx_id = _row.tx_id
+                _raw_asset = _row.asset
+                _raw_principal = _row.principal
+                _raw_timestamp = _row.timestamp
+                _raw_status = _row.status
 
-                if not (PLAIN_AMOUNTS(_row.principal) is not None):
-                    return None
+                tx_id: int = _raw_tx_id
+                asset: str = _raw_asset
+                principal: Decimal = Decimal(_raw_principal)
+                timestamp: int = _raw_timestamp
+                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_raw_status, _raw_status)
+
+                _add_amounts(_raw_principal)
                 _append(
                     _cls(
                         tx_id,
@@ -130,6 +142,8 @@ class MarginLoanRecord:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -254,7 +268,7 @@ _FAST_DECODER = FastDecoder(
     (
         ("tx_id", "txId", int, True),
         ("asset", "asset", str, True),
-        ("principal", "principal", str, True),
+        ("principal", "principal", "amount", True),
         ("timestamp", "timestamp", int, True),
         ("status", "status", str, True),
     ),

@@ -15,6 +15,7 @@ from binance_papi._parsing import (
     FastDecoder,
     format_decimal,
     parse_flex_decimal,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -78,18 +79,26 @@ class MarginMaxBorrowable:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                amount: Decimal = Decimal(_row.amount)
-                borrow_limit: Decimal = Decimal(_row.borrow_limit)
+                _raw_amount = _row.amount
+                _raw_borrow_limit = _row.borrow_limit
 
-                if not (PLAIN_AMOUNTS("|".join((_row.amount, _row.borrow_limit))) is not None):
-                    return None
+                amount: Decimal = Decimal(_raw_amount)
+                borrow_limit: Decimal = Decimal(_raw_borrow_limit)
+
+                _add_amounts((_raw_amount, _raw_borrow_limit))
                 _append(
                     _cls(
                         amount,
@@ -97,6 +106,8 @@ class MarginMaxBorrowable:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -191,7 +202,7 @@ class MarginMaxBorrowable:
 _FAST_DECODER = FastDecoder(
     "MarginMaxBorrowable",
     (
-        ("amount", "amount", str, True),
-        ("borrow_limit", "borrowLimit", str, True),
+        ("amount", "amount", "amount", True),
+        ("borrow_limit", "borrowLimit", "amount", True),
     ),
 )

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.loan_status import LoanStatus
@@ -117,23 +118,36 @@ class MarginRepayRecord:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                amount: Decimal = Decimal(_row.amount)
-                asset: str = _row.asset
-                interest: Decimal = Decimal(_row.interest)
-                principal: Decimal = Decimal(_row.principal)
-                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_row.status, _row.status)
-                timestamp: int = _row.timestamp
-                tx_id: int = _row.tx_id
+                _raw_amount = _row.amount
+                _raw_asset = _row.asset
+                _raw_interest = _row.interest
+                _raw_principal = _row.principal
+                _raw_status = _row.status
+                _raw_timestamp = _row.timestamp
+                _raw_tx_id = _row.tx_id
 
-                if not (PLAIN_AMOUNTS("|".join((_row.amount, _row.interest, _row.principal))) is not None):
-                    return None
+                amount: Decimal = Decimal(_raw_amount)
+                asset: str = _raw_asset
+                interest: Decimal = Decimal(_raw_interest)
+                principal: Decimal = Decimal(_raw_principal)
+                status: LoanStatus | str = _MEMBERS_LoanStatus.get(_raw_status, _raw_status)
+                timestamp: int = _raw_timestamp
+                tx_id: int = _raw_tx_id
+
+                _add_amounts((_raw_amount, _raw_interest, _raw_principal))
                 _append(
                     _cls(
                         amount,
@@ -146,6 +160,8 @@ class MarginRepayRecord:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -282,10 +298,10 @@ class MarginRepayRecord:
 _FAST_DECODER = FastDecoder(
     "MarginRepayRecord",
     (
-        ("amount", "amount", str, True),
+        ("amount", "amount", "amount", True),
         ("asset", "asset", str, True),
-        ("interest", "interest", str, True),
-        ("principal", "principal", str, True),
+        ("interest", "interest", "amount", True),
+        ("principal", "principal", "amount", True),
         ("status", "status", str, True),
         ("timestamp", "timestamp", int, True),
         ("tx_id", "txId", int, True),

@@ -82,21 +82,29 @@ class NegativeBalanceExchangeDetail:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
         try:
             for _row in rows:
-                asset: str = _row.asset
+                _raw_asset = _row.asset
+                _raw_negative_balance = _row.negative_balance
+                _raw_negative_max_threshold = _row.negative_max_threshold
+
+                asset: str = _raw_asset
                 negative_balance = (
-                    Decimal(_row.negative_balance) if type(_row.negative_balance) is int else _row.negative_balance
+                    Decimal(_raw_negative_balance) if type(_raw_negative_balance) is int else _raw_negative_balance
                 )
                 negative_max_threshold = (
-                    Decimal(_row.negative_max_threshold)
-                    if type(_row.negative_max_threshold) is int
-                    else _row.negative_max_threshold
+                    Decimal(_raw_negative_max_threshold)
+                    if type(_raw_negative_max_threshold) is int
+                    else _raw_negative_max_threshold
                 )
 
                 if not (

@@ -19,6 +19,7 @@ from binance_papi._parsing import (
     parse_decimal,
     parse_int,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -99,21 +100,32 @@ class PortfolioInterest:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                asset: str = _row.asset
-                interest: Decimal = Decimal(_row.interest)
-                interest_accured_time: int = _row.interest_accured_time
-                interest_rate: Decimal = Decimal(_row.interest_rate)
-                principal: Decimal = Decimal(_row.principal)
+                _raw_asset = _row.asset
+                _raw_interest = _row.interest
+                _raw_interest_accured_time = _row.interest_accured_time
+                _raw_interest_rate = _row.interest_rate
+                _raw_principal = _row.principal
 
-                if not (PLAIN_AMOUNTS("|".join((_row.interest, _row.interest_rate, _row.principal))) is not None):
-                    return None
+                asset: str = _raw_asset
+                interest: Decimal = Decimal(_raw_interest)
+                interest_accured_time: int = _raw_interest_accured_time
+                interest_rate: Decimal = Decimal(_raw_interest_rate)
+                principal: Decimal = Decimal(_raw_principal)
+
+                _add_amounts((_raw_interest, _raw_interest_rate, _raw_principal))
                 _append(
                     _cls(
                         asset,
@@ -124,6 +136,8 @@ class PortfolioInterest:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -248,9 +262,9 @@ _FAST_DECODER = FastDecoder(
     "PortfolioInterest",
     (
         ("asset", "asset", str, True),
-        ("interest", "interest", str, True),
+        ("interest", "interest", "amount", True),
         ("interest_accured_time", "interestAccuredTime", int, True),
-        ("interest_rate", "interestRate", str, True),
-        ("principal", "principal", str, True),
+        ("interest_rate", "interestRate", "amount", True),
+        ("principal", "principal", "amount", True),
     ),
 )

@@ -97,19 +97,28 @@ class RateLimit:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
         try:
             for _row in rows:
+                _raw_rate_limit_type = _row.rate_limit_type
+                _raw_interval = _row.interval
+                _raw_interval_num = _row.interval_num
+                _raw_limit = _row.limit
+
                 rate_limit_type: RateLimitType | str = _MEMBERS_RateLimitType.get(
-                    _row.rate_limit_type, _row.rate_limit_type
+                    _raw_rate_limit_type, _raw_rate_limit_type
                 )
-                interval: RateLimitInterval | str = _MEMBERS_RateLimitInterval.get(_row.interval, _row.interval)
-                interval_num: int = _row.interval_num
-                limit: int = _row.limit
+                interval: RateLimitInterval | str = _MEMBERS_RateLimitInterval.get(_raw_interval, _raw_interval)
+                interval_num: int = _raw_interval_num
+                limit: int = _raw_limit
 
                 _append(
                     _cls(

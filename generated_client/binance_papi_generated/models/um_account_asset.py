@@ -19,6 +19,7 @@ from binance_papi._parsing import (
     parse_decimal,
     parse_int,
     parse_str,
+    plain_amounts,
 )
 
 from ..types import UNSET
@@ -118,38 +119,47 @@ class UmAccountAsset:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                asset: str = _row.asset
-                cross_wallet_balance: Decimal = Decimal(_row.cross_wallet_balance)
-                cross_un_pnl: Decimal = Decimal(_row.cross_un_pnl)
-                maint_margin: Decimal = Decimal(_row.maint_margin)
-                initial_margin: Decimal = Decimal(_row.initial_margin)
-                position_initial_margin: Decimal = Decimal(_row.position_initial_margin)
-                open_order_initial_margin: Decimal = Decimal(_row.open_order_initial_margin)
-                update_time: int = _row.update_time
+                _raw_asset = _row.asset
+                _raw_cross_wallet_balance = _row.cross_wallet_balance
+                _raw_cross_un_pnl = _row.cross_un_pnl
+                _raw_maint_margin = _row.maint_margin
+                _raw_initial_margin = _row.initial_margin
+                _raw_position_initial_margin = _row.position_initial_margin
+                _raw_open_order_initial_margin = _row.open_order_initial_margin
+                _raw_update_time = _row.update_time
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.cross_wallet_balance,
-                                _row.cross_un_pnl,
-                                _row.maint_margin,
-                                _row.initial_margin,
-                                _row.position_initial_margin,
-                                _row.open_order_initial_margin,
-                            )
-                        )
+                asset: str = _raw_asset
+                cross_wallet_balance: Decimal = Decimal(_raw_cross_wallet_balance)
+                cross_un_pnl: Decimal = Decimal(_raw_cross_un_pnl)
+                maint_margin: Decimal = Decimal(_raw_maint_margin)
+                initial_margin: Decimal = Decimal(_raw_initial_margin)
+                position_initial_margin: Decimal = Decimal(_raw_position_initial_margin)
+                open_order_initial_margin: Decimal = Decimal(_raw_open_order_initial_margin)
+                update_time: int = _raw_update_time
+
+                _add_amounts(
+                    (
+                        _raw_cross_wallet_balance,
+                        _raw_cross_un_pnl,
+                        _raw_maint_margin,
+                        _raw_initial_margin,
+                        _raw_position_initial_margin,
+                        _raw_open_order_initial_margin,
                     )
-                    is not None
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         asset,
@@ -163,6 +173,8 @@ class UmAccountAsset:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -324,12 +336,12 @@ _FAST_DECODER = FastDecoder(
     "UmAccountAsset",
     (
         ("asset", "asset", str, True),
-        ("cross_wallet_balance", "crossWalletBalance", str, True),
-        ("cross_un_pnl", "crossUnPnl", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("position_initial_margin", "positionInitialMargin", str, True),
-        ("open_order_initial_margin", "openOrderInitialMargin", str, True),
+        ("cross_wallet_balance", "crossWalletBalance", "amount", True),
+        ("cross_un_pnl", "crossUnPnl", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("position_initial_margin", "positionInitialMargin", "amount", True),
+        ("open_order_initial_margin", "openOrderInitialMargin", "amount", True),
         ("update_time", "updateTime", int, True),
     ),
 )

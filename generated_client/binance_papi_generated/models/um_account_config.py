@@ -114,21 +114,34 @@ class UmAccountConfig:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
         try:
             for _row in rows:
-                fee_tier: int = _row.fee_tier
-                can_trade: bool = _row.can_trade
-                can_deposit: bool = _row.can_deposit
-                can_withdraw: bool = _row.can_withdraw
-                dual_side_position: bool = _row.dual_side_position
-                update_time: int = _row.update_time
-                multi_assets_margin: bool = _row.multi_assets_margin
-                trade_group_id: int = _row.trade_group_id
+                _raw_fee_tier = _row.fee_tier
+                _raw_can_trade = _row.can_trade
+                _raw_can_deposit = _row.can_deposit
+                _raw_can_withdraw = _row.can_withdraw
+                _raw_dual_side_position = _row.dual_side_position
+                _raw_update_time = _row.update_time
+                _raw_multi_assets_margin = _row.multi_assets_margin
+                _raw_trade_group_id = _row.trade_group_id
+
+                fee_tier: int = _raw_fee_tier
+                can_trade: bool = _raw_can_trade
+                can_deposit: bool = _raw_can_deposit
+                can_withdraw: bool = _raw_can_withdraw
+                dual_side_position: bool = _raw_dual_side_position
+                update_time: int = _raw_update_time
+                multi_assets_margin: bool = _raw_multi_assets_margin
+                trade_group_id: int = _raw_trade_group_id
 
                 _append(
                     _cls(

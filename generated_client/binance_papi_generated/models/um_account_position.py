@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -175,55 +176,72 @@ class UmAccountPosition:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                initial_margin: Decimal = Decimal(_row.initial_margin)
-                maint_margin: Decimal = Decimal(_row.maint_margin)
-                unrealized_profit: Decimal = Decimal(_row.unrealized_profit)
-                position_initial_margin: Decimal = Decimal(_row.position_initial_margin)
-                open_order_initial_margin: Decimal = Decimal(_row.open_order_initial_margin)
-                leverage: Decimal = Decimal(_row.leverage)
-                entry_price: Decimal = Decimal(_row.entry_price)
-                max_notional: Decimal = Decimal(_row.max_notional)
-                bid_notional: Decimal = Decimal(_row.bid_notional)
-                ask_notional: Decimal = Decimal(_row.ask_notional)
-                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_row.position_side, _row.position_side)
-                position_amt: Decimal = Decimal(_row.position_amt)
-                update_time: int = _row.update_time
-                break_even_price: Decimal | Unset = (
-                    UNSET if isinstance(_row.break_even_price, Unset) else Decimal(_row.break_even_price)
-                )
-                notional: Decimal | Unset = UNSET if isinstance(_row.notional, Unset) else Decimal(_row.notional)
+                _raw_symbol = _row.symbol
+                _raw_initial_margin = _row.initial_margin
+                _raw_maint_margin = _row.maint_margin
+                _raw_unrealized_profit = _row.unrealized_profit
+                _raw_position_initial_margin = _row.position_initial_margin
+                _raw_open_order_initial_margin = _row.open_order_initial_margin
+                _raw_leverage = _row.leverage
+                _raw_entry_price = _row.entry_price
+                _raw_max_notional = _row.max_notional
+                _raw_bid_notional = _row.bid_notional
+                _raw_ask_notional = _row.ask_notional
+                _raw_position_side = _row.position_side
+                _raw_position_amt = _row.position_amt
+                _raw_update_time = _row.update_time
+                _raw_break_even_price = _row.break_even_price
+                _raw_notional = _row.notional
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.initial_margin,
-                                _row.maint_margin,
-                                _row.unrealized_profit,
-                                _row.position_initial_margin,
-                                _row.open_order_initial_margin,
-                                _row.leverage,
-                                _row.entry_price,
-                                _row.max_notional,
-                                _row.bid_notional,
-                                _row.ask_notional,
-                                _row.position_amt,
-                            )
-                        )
+                symbol: str = _raw_symbol
+                initial_margin: Decimal = Decimal(_raw_initial_margin)
+                maint_margin: Decimal = Decimal(_raw_maint_margin)
+                unrealized_profit: Decimal = Decimal(_raw_unrealized_profit)
+                position_initial_margin: Decimal = Decimal(_raw_position_initial_margin)
+                open_order_initial_margin: Decimal = Decimal(_raw_open_order_initial_margin)
+                leverage: Decimal = Decimal(_raw_leverage)
+                entry_price: Decimal = Decimal(_raw_entry_price)
+                max_notional: Decimal = Decimal(_raw_max_notional)
+                bid_notional: Decimal = Decimal(_raw_bid_notional)
+                ask_notional: Decimal = Decimal(_raw_ask_notional)
+                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_raw_position_side, _raw_position_side)
+                position_amt: Decimal = Decimal(_raw_position_amt)
+                update_time: int = _raw_update_time
+                break_even_price: Decimal | Unset = (
+                    UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
+                )
+                notional: Decimal | Unset = UNSET if _raw_notional is UNSET else Decimal(_raw_notional)
+
+                _add_amounts(
+                    (
+                        _raw_initial_margin,
+                        _raw_maint_margin,
+                        _raw_unrealized_profit,
+                        _raw_position_initial_margin,
+                        _raw_open_order_initial_margin,
+                        _raw_leverage,
+                        _raw_entry_price,
+                        _raw_max_notional,
+                        _raw_bid_notional,
+                        _raw_ask_notional,
+                        _raw_position_amt,
+                        "0" if _raw_break_even_price is UNSET else _raw_break_even_price,
+                        "0" if _raw_notional is UNSET else _raw_notional,
                     )
-                    is not None
-                    and (isinstance(_row.break_even_price, Unset) or PLAIN_AMOUNTS(_row.break_even_price) is not None)
-                    and (isinstance(_row.notional, Unset) or PLAIN_AMOUNTS(_row.notional) is not None)
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         symbol,
@@ -245,6 +263,8 @@ class UmAccountPosition:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -345,16 +365,13 @@ class UmAccountPosition:
                                         _raw_bid_notional,
                                         _raw_ask_notional,
                                         _raw_position_amt,
+                                        "" if isinstance(_raw_break_even_price, Unset) else _raw_break_even_price,
+                                        "" if isinstance(_raw_notional, Unset) else _raw_notional,
                                     )
                                 )
                             )
                             is not None
                             and INT_MIN <= _raw_update_time <= INT_MAX
-                            and (
-                                isinstance(_raw_break_even_price, Unset)
-                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
-                            )
-                            and (isinstance(_raw_notional, Unset) or PLAIN_AMOUNTS(_raw_notional) is not None)
                         ):
                             _model = _cls(
                                 symbol,
@@ -488,20 +505,20 @@ _FAST_DECODER = FastDecoder(
     "UmAccountPosition",
     (
         ("symbol", "symbol", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("unrealized_profit", "unrealizedProfit", str, True),
-        ("position_initial_margin", "positionInitialMargin", str, True),
-        ("open_order_initial_margin", "openOrderInitialMargin", str, True),
-        ("leverage", "leverage", str, True),
-        ("entry_price", "entryPrice", str, True),
-        ("max_notional", "maxNotional", str, True),
-        ("bid_notional", "bidNotional", str, True),
-        ("ask_notional", "askNotional", str, True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("unrealized_profit", "unrealizedProfit", "amount", True),
+        ("position_initial_margin", "positionInitialMargin", "amount", True),
+        ("open_order_initial_margin", "openOrderInitialMargin", "amount", True),
+        ("leverage", "leverage", "amount", True),
+        ("entry_price", "entryPrice", "amount", True),
+        ("max_notional", "maxNotional", "amount", True),
+        ("bid_notional", "bidNotional", "amount", True),
+        ("ask_notional", "askNotional", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("position_amt", "positionAmt", str, True),
+        ("position_amt", "positionAmt", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("break_even_price", "breakEvenPrice", str, False),
-        ("notional", "notional", str, False),
+        ("break_even_price", "breakEvenPrice", "amount", False),
+        ("notional", "notional", "amount", False),
     ),
 )

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -123,37 +124,40 @@ class UmAccountPositionV2:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                initial_margin: Decimal = Decimal(_row.initial_margin)
-                maint_margin: Decimal = Decimal(_row.maint_margin)
-                unrealized_profit: Decimal = Decimal(_row.unrealized_profit)
-                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_row.position_side, _row.position_side)
-                position_amt: Decimal = Decimal(_row.position_amt)
-                update_time: int = _row.update_time
-                notional: Decimal = Decimal(_row.notional)
+                _raw_symbol = _row.symbol
+                _raw_initial_margin = _row.initial_margin
+                _raw_maint_margin = _row.maint_margin
+                _raw_unrealized_profit = _row.unrealized_profit
+                _raw_position_side = _row.position_side
+                _raw_position_amt = _row.position_amt
+                _raw_update_time = _row.update_time
+                _raw_notional = _row.notional
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.initial_margin,
-                                _row.maint_margin,
-                                _row.unrealized_profit,
-                                _row.position_amt,
-                                _row.notional,
-                            )
-                        )
-                    )
-                    is not None
-                ):
-                    return None
+                symbol: str = _raw_symbol
+                initial_margin: Decimal = Decimal(_raw_initial_margin)
+                maint_margin: Decimal = Decimal(_raw_maint_margin)
+                unrealized_profit: Decimal = Decimal(_raw_unrealized_profit)
+                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_raw_position_side, _raw_position_side)
+                position_amt: Decimal = Decimal(_raw_position_amt)
+                update_time: int = _raw_update_time
+                notional: Decimal = Decimal(_raw_notional)
+
+                _add_amounts(
+                    (_raw_initial_margin, _raw_maint_margin, _raw_unrealized_profit, _raw_position_amt, _raw_notional)
+                )
                 _append(
                     _cls(
                         symbol,
@@ -167,6 +171,8 @@ class UmAccountPositionV2:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -327,12 +333,12 @@ _FAST_DECODER = FastDecoder(
     "UmAccountPositionV2",
     (
         ("symbol", "symbol", str, True),
-        ("initial_margin", "initialMargin", str, True),
-        ("maint_margin", "maintMargin", str, True),
-        ("unrealized_profit", "unrealizedProfit", str, True),
+        ("initial_margin", "initialMargin", "amount", True),
+        ("maint_margin", "maintMargin", "amount", True),
+        ("unrealized_profit", "unrealizedProfit", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("position_amt", "positionAmt", str, True),
+        ("position_amt", "positionAmt", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("notional", "notional", str, True),
+        ("notional", "notional", "amount", True),
     ),
 )

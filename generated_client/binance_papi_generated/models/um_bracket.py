@@ -102,25 +102,36 @@ class UmBracket:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
         try:
             for _row in rows:
-                bracket: int = _row.bracket
-                initial_leverage: int = _row.initial_leverage
-                notional_cap = Decimal(_row.notional_cap) if type(_row.notional_cap) is int else _row.notional_cap
+                _raw_bracket = _row.bracket
+                _raw_initial_leverage = _row.initial_leverage
+                _raw_notional_cap = _row.notional_cap
+                _raw_notional_floor = _row.notional_floor
+                _raw_maint_margin_ratio = _row.maint_margin_ratio
+                _raw_cum = _row.cum
+
+                bracket: int = _raw_bracket
+                initial_leverage: int = _raw_initial_leverage
+                notional_cap = Decimal(_raw_notional_cap) if type(_raw_notional_cap) is int else _raw_notional_cap
                 notional_floor = (
-                    Decimal(_row.notional_floor) if type(_row.notional_floor) is int else _row.notional_floor
+                    Decimal(_raw_notional_floor) if type(_raw_notional_floor) is int else _raw_notional_floor
                 )
                 maint_margin_ratio = (
-                    Decimal(_row.maint_margin_ratio)
-                    if type(_row.maint_margin_ratio) is int
-                    else _row.maint_margin_ratio
+                    Decimal(_raw_maint_margin_ratio)
+                    if type(_raw_maint_margin_ratio) is int
+                    else _raw_maint_margin_ratio
                 )
-                cum = Decimal(_row.cum) if type(_row.cum) is int else _row.cum
+                cum = Decimal(_raw_cum) if type(_raw_cum) is int else _raw_cum
 
                 if not (
                     type(notional_cap) is Decimal

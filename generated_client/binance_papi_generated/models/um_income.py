@@ -23,6 +23,7 @@ from binance_papi._parsing import (
     parse_open_enum,
     parse_optional_str,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.um_income_type import UmIncomeType
@@ -126,24 +127,38 @@ class UmIncome:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.append
         try:
             for _row in rows:
-                symbol: str | None = _row.symbol or None
-                income_type: UmIncomeType | str = _MEMBERS_UmIncomeType.get(_row.income_type, _row.income_type)
-                income: Decimal = Decimal(_row.income)
-                asset: str = _row.asset
-                info: str | None = _row.info or None
-                time: int = _row.time
-                tran_id: str = _row.tran_id if type(_row.tran_id) is str else str(_row.tran_id)
-                trade_id: str | None = _row.trade_id or None
+                _raw_symbol = _row.symbol
+                _raw_income_type = _row.income_type
+                _raw_income = _row.income
+                _raw_asset = _row.asset
+                _raw_info = _row.info
+                _raw_time = _row.time
+                _raw_tran_id = _row.tran_id
+                _raw_trade_id = _row.trade_id
 
-                if not (PLAIN_AMOUNTS(_row.income) is not None):
-                    return None
+                symbol: str | None = _raw_symbol or None
+                income_type: UmIncomeType | str = _MEMBERS_UmIncomeType.get(_raw_income_type, _raw_income_type)
+                income: Decimal = Decimal(_raw_income)
+                asset: str = _raw_asset
+                info: str | None = _raw_info or None
+                time: int = _raw_time
+                tran_id: str = _raw_tran_id if type(_raw_tran_id) is str else str(_raw_tran_id)
+                trade_id: str | None = _raw_trade_id or None
+
+                _add_amounts(_raw_income)
                 _append(
                     _cls(
                         symbol,
@@ -157,6 +172,8 @@ class UmIncome:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -298,7 +315,7 @@ _FAST_DECODER = FastDecoder(
     (
         ("symbol", "symbol", str, True),
         ("income_type", "incomeType", str, True),
-        ("income", "income", str, True),
+        ("income", "income", "amount", True),
         ("asset", "asset", str, True),
         ("info", "info", str, True),
         ("time", "time", int, True),

@@ -21,6 +21,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.position_side import PositionSide
@@ -151,47 +152,60 @@ class UmPositionRisk:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.extend
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                position_amt: Decimal = Decimal(_row.position_amt)
-                entry_price: Decimal = Decimal(_row.entry_price)
-                mark_price: Decimal = Decimal(_row.mark_price)
-                un_realized_profit: Decimal = Decimal(_row.un_realized_profit)
-                liquidation_price: Decimal = Decimal(_row.liquidation_price)
-                leverage: Decimal = Decimal(_row.leverage)
-                max_notional_value: Decimal = Decimal(_row.max_notional_value)
-                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_row.position_side, _row.position_side)
-                notional: Decimal = Decimal(_row.notional)
-                update_time: int = _row.update_time
+                _raw_symbol = _row.symbol
+                _raw_position_amt = _row.position_amt
+                _raw_entry_price = _row.entry_price
+                _raw_mark_price = _row.mark_price
+                _raw_un_realized_profit = _row.un_realized_profit
+                _raw_liquidation_price = _row.liquidation_price
+                _raw_leverage = _row.leverage
+                _raw_max_notional_value = _row.max_notional_value
+                _raw_position_side = _row.position_side
+                _raw_notional = _row.notional
+                _raw_update_time = _row.update_time
+                _raw_break_even_price = _row.break_even_price
+
+                symbol: str = _raw_symbol
+                position_amt: Decimal = Decimal(_raw_position_amt)
+                entry_price: Decimal = Decimal(_raw_entry_price)
+                mark_price: Decimal = Decimal(_raw_mark_price)
+                un_realized_profit: Decimal = Decimal(_raw_un_realized_profit)
+                liquidation_price: Decimal = Decimal(_raw_liquidation_price)
+                leverage: Decimal = Decimal(_raw_leverage)
+                max_notional_value: Decimal = Decimal(_raw_max_notional_value)
+                position_side: PositionSide | str = _MEMBERS_PositionSide.get(_raw_position_side, _raw_position_side)
+                notional: Decimal = Decimal(_raw_notional)
+                update_time: int = _raw_update_time
                 break_even_price: Decimal | Unset = (
-                    UNSET if isinstance(_row.break_even_price, Unset) else Decimal(_row.break_even_price)
+                    UNSET if _raw_break_even_price is UNSET else Decimal(_raw_break_even_price)
                 )
 
-                if not (
-                    PLAIN_AMOUNTS(
-                        "|".join(
-                            (
-                                _row.position_amt,
-                                _row.entry_price,
-                                _row.mark_price,
-                                _row.un_realized_profit,
-                                _row.liquidation_price,
-                                _row.leverage,
-                                _row.max_notional_value,
-                                _row.notional,
-                            )
-                        )
+                _add_amounts(
+                    (
+                        _raw_position_amt,
+                        _raw_entry_price,
+                        _raw_mark_price,
+                        _raw_un_realized_profit,
+                        _raw_liquidation_price,
+                        _raw_leverage,
+                        _raw_max_notional_value,
+                        _raw_notional,
+                        "0" if _raw_break_even_price is UNSET else _raw_break_even_price,
                     )
-                    is not None
-                    and (isinstance(_row.break_even_price, Unset) or PLAIN_AMOUNTS(_row.break_even_price) is not None)
-                ):
-                    return None
+                )
                 _append(
                     _cls(
                         symbol,
@@ -209,6 +223,8 @@ class UmPositionRisk:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -292,15 +308,12 @@ class UmPositionRisk:
                                         _raw_leverage,
                                         _raw_max_notional_value,
                                         _raw_notional,
+                                        "" if isinstance(_raw_break_even_price, Unset) else _raw_break_even_price,
                                     )
                                 )
                             )
                             is not None
                             and INT_MIN <= _raw_update_time <= INT_MAX
-                            and (
-                                isinstance(_raw_break_even_price, Unset)
-                                or PLAIN_AMOUNTS(_raw_break_even_price) is not None
-                            )
                         ):
                             _model = _cls(
                                 symbol,
@@ -409,16 +422,16 @@ _FAST_DECODER = FastDecoder(
     "UmPositionRisk",
     (
         ("symbol", "symbol", str, True),
-        ("position_amt", "positionAmt", str, True),
-        ("entry_price", "entryPrice", str, True),
-        ("mark_price", "markPrice", str, True),
-        ("un_realized_profit", "unRealizedProfit", str, True),
-        ("liquidation_price", "liquidationPrice", str, True),
-        ("leverage", "leverage", str, True),
-        ("max_notional_value", "maxNotionalValue", str, True),
+        ("position_amt", "positionAmt", "amount", True),
+        ("entry_price", "entryPrice", "amount", True),
+        ("mark_price", "markPrice", "amount", True),
+        ("un_realized_profit", "unRealizedProfit", "amount", True),
+        ("liquidation_price", "liquidationPrice", "amount", True),
+        ("leverage", "leverage", "amount", True),
+        ("max_notional_value", "maxNotionalValue", "amount", True),
         ("position_side", "positionSide", str, True),
-        ("notional", "notional", str, True),
+        ("notional", "notional", "amount", True),
         ("update_time", "updateTime", int, True),
-        ("break_even_price", "breakEvenPrice", str, False),
+        ("break_even_price", "breakEvenPrice", "amount", False),
     ),
 )

@@ -22,6 +22,7 @@ from binance_papi._parsing import (
     parse_int,
     parse_open_enum,
     parse_str,
+    plain_amounts,
 )
 
 from ..models.margin_type import MarginType
@@ -106,21 +107,32 @@ class UmSymbolConfig:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
+        _amounts: list[str] = [] if amounts is None else amounts
+        _add_amounts = _amounts.append
         try:
             for _row in rows:
-                symbol: str = _row.symbol
-                margin_type: MarginType | str = _MEMBERS_MarginType.get(_row.margin_type, _row.margin_type)
-                is_auto_add_margin: bool = _row.is_auto_add_margin == "true"
-                leverage: int = _row.leverage
-                max_notional_value: Decimal = Decimal(_row.max_notional_value)
+                _raw_symbol = _row.symbol
+                _raw_margin_type = _row.margin_type
+                _raw_is_auto_add_margin = _row.is_auto_add_margin
+                _raw_leverage = _row.leverage
+                _raw_max_notional_value = _row.max_notional_value
 
-                if not (PLAIN_AMOUNTS(_row.max_notional_value) is not None):
-                    return None
+                symbol: str = _raw_symbol
+                margin_type: MarginType | str = _MEMBERS_MarginType.get(_raw_margin_type, _raw_margin_type)
+                is_auto_add_margin: bool = _raw_is_auto_add_margin == "true"
+                leverage: int = _raw_leverage
+                max_notional_value: Decimal = Decimal(_raw_max_notional_value)
+
+                _add_amounts(_raw_max_notional_value)
                 _append(
                     _cls(
                         symbol,
@@ -131,6 +143,8 @@ class UmSymbolConfig:
                     )
                 )
         except (InvalidOperation, ValueError):  # not a decimal number; not a member of a closed enum
+            return None
+        if amounts is None and not plain_amounts(",".join(_amounts)):
             return None
         return _result
 
@@ -257,6 +271,6 @@ _FAST_DECODER = FastDecoder(
         ("margin_type", "marginType", str, True),
         ("is_auto_add_margin", "isAutoAddMargin", "bool-string", True),
         ("leverage", "leverage", int, True),
-        ("max_notional_value", "maxNotionalValue", str, True),
+        ("max_notional_value", "maxNotionalValue", "amount", True),
     ),
 )

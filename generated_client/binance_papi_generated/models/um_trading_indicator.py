@@ -103,20 +103,30 @@ class UmTradingIndicator:
         return _result if _many else _result[0]
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
-        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None."""
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
+        """The models of rows decoded by `_FAST_DECODER` (also as nested rows of an outer model), or None.
+
+        The raw amounts are checked in one call for the whole body: a nested model's rows add theirs to the
+        outer model's `amounts`, which the outermost `_from_rows` (`amounts` None) checks at the end.
+        """
         _cls = cls  # local names below are helpers with a leading underscore, or the fields' own names
         _result: list[T] = []
         _append = _result.append
         try:
             for _row in rows:
-                is_locked: bool = _row.is_locked
-                planned_recover_time: int = _row.planned_recover_time
+                _raw_is_locked = _row.is_locked
+                _raw_planned_recover_time = _row.planned_recover_time
+                _raw_indicator = _row.indicator
+                _raw_value = _row.value
+                _raw_trigger_value = _row.trigger_value
+
+                is_locked: bool = _raw_is_locked
+                planned_recover_time: int = _raw_planned_recover_time
                 indicator: TradingIndicatorType | str = _MEMBERS_TradingIndicatorType.get(
-                    _row.indicator, _row.indicator
+                    _raw_indicator, _raw_indicator
                 )
-                value = Decimal(_row.value) if type(_row.value) is int else _row.value
-                trigger_value = Decimal(_row.trigger_value) if type(_row.trigger_value) is int else _row.trigger_value
+                value = Decimal(_raw_value) if type(_raw_value) is int else _raw_value
+                trigger_value = Decimal(_raw_trigger_value) if type(_raw_trigger_value) is int else _raw_trigger_value
 
                 if not (
                     type(value) is Decimal

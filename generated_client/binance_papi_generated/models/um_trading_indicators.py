@@ -50,7 +50,7 @@ class UmTradingIndicators:
         return None
 
     @classmethod
-    def _from_rows(cls: type[T], rows: list[Any]) -> list[T] | None:
+    def _from_rows(cls: type[T], rows: list[Any], amounts: list[str] | None = None) -> list[T] | None:
         """None: no fast path (see `decode_fast`)."""
         return None
 
