@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FAST_URL",
     "aiohttp_has_replay_switch",
+    "content_if_read",
     "deadline_scope",
     "disable_connection_replay",
     "sync_transport_with_deadlines",
@@ -91,6 +92,17 @@ def _set_content_works() -> bool:
 
 
 _SET_CONTENT = _set_content_works()
+
+
+def content_if_read(response: httpx.Response) -> bytes | None:
+    """The body of a response a transport returned read already (httpx.MockTransport does), else None."""
+    if _SET_CONTENT:
+        content: bytes | None = getattr(response, "_content", None)
+        return content
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return None
 
 
 def with_content(response: httpx.Response, content: bytes) -> httpx.Response:
