@@ -6,6 +6,7 @@ are imported on first use. The generated code lives in `binance_papi_generated`;
 hand-written part around it (signing, retries, errors, the command line and the simulator).
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import binance_papi_generated.models as _models
@@ -30,10 +31,8 @@ from ._errors import (
     UnexpectedStatus,
     WeightBudgetExceeded,
 )
-from ._governor import GovernorConfig, GovernorState
 from ._retry import RetryPolicy
 from ._signing import BinanceAuth, HmacSigner, Signer
-from ._snapshot import AccountSnapshot, AssetView
 from ._types import UNSET, Operation, Response, Unset
 from ._version import __version__
 
@@ -41,10 +40,22 @@ if TYPE_CHECKING:
     from binance_papi_generated.models import *  # noqa: F403  (the models, for type checkers)
 
     from ._client import AsyncPapiClient, PapiClient, async_signed_client, signed_client
+    from ._governor import GovernorConfig, GovernorState
+    from ._snapshot import AccountSnapshot, AssetView
 
-# The clients are built on the generated package, which imports this package's runtime (_types, _errors,
-# _parsing): importing them on first use keeps `import binance_papi_generated...` working on its own.
-_CLIENT_NAMES = frozenset({"AsyncPapiClient", "PapiClient", "async_signed_client", "signed_client"})
+# Imported on first use, so that `import binance_papi` stays light: the clients (built on the generated
+# package, which imports this package's runtime: importing them on first use keeps
+# `import binance_papi_generated...` working on its own), the weight governor and the snapshot's classes.
+_LAZY = {
+    "AsyncPapiClient": "_client",
+    "PapiClient": "_client",
+    "async_signed_client": "_client",
+    "signed_client": "_client",
+    "GovernorConfig": "_governor",
+    "GovernorState": "_governor",
+    "AccountSnapshot": "_snapshot",
+    "AssetView": "_snapshot",
+}
 
 __all__ = [
     "UNSET",
@@ -86,12 +97,11 @@ __all__ = [
 __all__ += _models.__all__
 
 
-def __getattr__(name: str) -> Any:  # noqa: ANN401  (a client or a model class)
+def __getattr__(name: str) -> Any:  # noqa: ANN401  (a client, a helper class or a model class)
     # The models are imported on first use, so `import binance_papi` stays light however many there are.
-    if name in _CLIENT_NAMES:
-        from . import _client
-
-        value = getattr(_client, name)
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(import_module(f"{__name__}.{module}"), name)
         globals()[name] = value
         return value
     if name in _models.__all__:

@@ -52,6 +52,8 @@ class BanBook:
 
     def active(self, origin: str) -> tuple[RateLimitError | IPBannedError, float] | None:
         """(the error that set the block, seconds left) while a block on `origin` runs, else None."""
+        if not self._blocks:  # the common case, read without the lock (a dict's truth value is atomic)
+            return None
         with self._lock:
             entry = self._blocks.get(origin)
             if entry is None:

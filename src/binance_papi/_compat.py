@@ -11,7 +11,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import httpcore
 import httpx
 
 if TYPE_CHECKING:
@@ -19,10 +18,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import aiohttp
+    import httpcore
 
 __all__ = [
     "FAST_URL",
     "aiohttp_has_replay_switch",
+    "content_if_read",
     "deadline_scope",
     "disable_connection_replay",
     "sync_transport_with_deadlines",
@@ -93,6 +94,17 @@ def _set_content_works() -> bool:
 _SET_CONTENT = _set_content_works()
 
 
+def content_if_read(response: httpx.Response) -> bytes | None:
+    """The body of a response a transport returned read already (httpx.MockTransport does), else None."""
+    if _SET_CONTENT:
+        content: bytes | None = getattr(response, "_content", None)
+        return content
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return None
+
+
 def with_content(response: httpx.Response, content: bytes) -> httpx.Response:
     """`response` (closed, read by the caller) holding the decoded body `content`, as `read()` would leave it.
 
@@ -136,12 +148,16 @@ def _clip(timeout: float | None) -> float | None:
     return remaining if timeout is None else min(timeout, remaining)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
+class _DeadlineStream:
     """A httpcore network stream whose every read, write and TLS step ends by the thread's deadline.
 
     httpx's read timeout is per read: a server sending the headers or body a byte at a time keeps a call
     waiting indefinitely. Clipping each socket operation to the call's deadline bounds the whole call.
+    It wraps the stream the pool's own backend made (httpcore's streams are duck-typed), so `import binance_papi`
+    does not load httpcore: httpx imports it when the first transport is built.
     """
+
+    __slots__ = ("_stream",)
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
@@ -164,7 +180,14 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
-class _DeadlineBackend(httpcore.SyncBackend):
+class _DeadlineBackend:
+    """A httpcore sync network backend whose connections are `_DeadlineStream`s (wraps the pool's backend)."""
+
+    __slots__ = ("_backend",)
+
+    def __init__(self, backend: httpcore.SyncBackend) -> None:
+        self._backend = backend
+
     def connect_tcp(
         self,
         host: str,
@@ -172,8 +195,16 @@ class _DeadlineBackend(httpcore.SyncBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(super().connect_tcp(host, port, _clip(timeout), local_address, socket_options))
+    ) -> _DeadlineStream:
+        return _DeadlineStream(self._backend.connect_tcp(host, port, _clip(timeout), local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> _DeadlineStream:
+        return _DeadlineStream(self._backend.connect_unix_socket(path, _clip(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
 
 
 def sync_transport_with_deadlines(**kwargs: Any) -> httpx.HTTPTransport:  # noqa: ANN401
@@ -184,6 +215,7 @@ def sync_transport_with_deadlines(**kwargs: Any) -> httpx.HTTPTransport:  # noqa
     """
     transport = httpx.HTTPTransport(**kwargs)
     pool = getattr(transport, "_pool", None)
-    if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = _DeadlineBackend()  # noqa: SLF001
+    backend = getattr(pool, "_network_backend", None)
+    if pool is not None and backend is not None:
+        pool._network_backend = _DeadlineBackend(backend)  # noqa: SLF001
     return transport

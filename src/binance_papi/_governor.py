@@ -39,7 +39,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
 from ._constants import USED_WEIGHT_HEADER
@@ -57,6 +57,7 @@ __all__ = [
     "GovernorState",
     "Ticket",
     "governor_for",
+    "read_answer",
     "reset_governors",
 ]
 
@@ -193,6 +194,7 @@ class Governor:
         # Server clock minus local clock (ms): the interval every Date header so far allows.
         self._offset_lo = -math.inf
         self._offset_hi = math.inf
+        self._offset = 0.0  # the offset used: see `_offset_ms` (kept, as it is read on every request)
         self._index = self._window_of(self._server_ms(clock()))
         self._used = 0  # the highest X-MBX-USED-WEIGHT-1M answered in the current window
         self._held = 0  # weight of failed requests of the current window, kept until it ends
@@ -208,23 +210,20 @@ class Governor:
 
     def _offset_ms(self) -> float:
         """Server minus local clock: the lowest the Date headers allow, so windows roll late rather than early."""
-        lo, hi = self._offset_lo, self._offset_hi
-        if lo == -math.inf or hi == math.inf:
-            return 0.0
-        return lo
+        return self._offset
 
     def _uncertainty_ms(self) -> float | None:
         lo, hi = self._offset_lo, self._offset_hi
         return None if lo == -math.inf or hi == math.inf else (hi - lo) / 2
 
     def _server_ms(self, local_s: float) -> float:
-        return local_s * 1000 + self._offset_ms()
+        return local_s * 1000 + self._offset
 
     def _window_of(self, server_ms: float) -> int:
         return int(server_ms // self.window_ms)
 
     def _local_s(self, server_ms: float) -> float:
-        return (server_ms - self._offset_ms()) / 1000
+        return (server_ms - self._offset) / 1000
 
     def _grace_ms(self) -> float:
         """How long after a boundary, without an answer from the new window, it is taken as started anyway."""
@@ -232,7 +231,7 @@ class Governor:
         return min(self.window_ms / 4, 1000.0 if uncertainty is None else uncertainty + 20)
 
     def _roll(self, now: float) -> None:
-        index = self._window_of(self._server_ms(now))
+        index = int((now * 1000 + self._offset) // self.window_ms)  # _window_of(_server_ms(now)), inlined: hot
         if index > self._index:
             self._enter(index, confirmed=False)
 
@@ -247,22 +246,17 @@ class Governor:
         # Nothing counted and nothing in flight in the old window: the server's window does not matter.
         self._confirmed = confirmed or (self._prev_used == 0 and self._pending == 0)
 
-    def _learn_offset(self, date: str | None, sent: float, received: float) -> None:
-        """Narrow the server-clock interval with one answer's Date (its second was read in [sent, received])."""
-        if date is None:
-            return
-        seconds = _date_seconds(date)
-        if seconds is None:
-            return
+    def _learn_offset(self, seconds: int, sent: float, received: float) -> None:
+        """Narrow the server-clock interval with one answer's Date, in epoch `seconds` (read in [sent, received])."""
         lo = seconds * 1000 - received * 1000
         hi = seconds * 1000 + 1000 - sent * 1000
         new_lo, new_hi = max(lo, self._offset_lo), min(hi, self._offset_hi)
         if new_lo > new_hi:  # the clocks moved (a step, drift, or a server with another clock): start over
             new_lo, new_hi = lo, hi
         self._offset_lo, self._offset_hi = new_lo, new_hi
-        index = self._window_of(self._server_ms(received))
+        self._offset = new_lo  # both ends are finite now
         # A window placed on a worse estimate of the server clock is placed again, keeping its count.
-        self._index = min(self._index, index)
+        self._index = min(self._index, int((received * 1000 + new_lo) // self.window_ms))
 
     # --- the rule --------------------------------------------------------------------------------------------
 
@@ -274,22 +268,21 @@ class Governor:
         pending = self._pending
         if counted + pending + weight > cap:
             return False
-        if self._heard:
-            # What other processes have spent since the server last told us, at the pace they have kept this
-            # window: when that would not fit, only a request that refreshes the count goes out.
-            counted += self._others_since(now)
-            if pending and counted + pending + weight > cap:
-                return False
         if pending:
             if not self._heard:
                 # One at a time until an answer of the window gives the server's count: another process may
                 # have spent all of it but the headroom, which a blind burst of several processes would exceed.
                 return False
+            # What other processes have spent since the server last told us, at the pace they have kept this
+            # window: when that would not fit, only a request that refreshes the count goes out (none in flight).
+            counted += self._others_since(now)
+            if counted + pending + weight > cap:
+                return False
             if pending + weight > (cap - counted) * self._own_share() / 2:
                 # Then at most half of this process's share of what is left (its part of the window's weight
                 # so far): processes filling the window from counts a little old stay under it together.
                 return False
-        return self._old_window_allows(weight + pending, limit, now)
+        return self._confirmed or self._old_window_allows(weight + pending, limit, now)
 
     def _old_window_allows(self, in_flight: int, limit: int, now: float) -> bool:
         """Right after a boundary, the server may still be in the old window: only what that one has left goes."""
@@ -369,14 +362,15 @@ class Governor:
 
     # --- acquiring -------------------------------------------------------------------------------------------
 
-    def _try_acquire(self, weight: int, config: GovernorConfig) -> Ticket | _Waiter:
+    def _try_acquire(self, weight: int, config: GovernorConfig, deadline: float | None) -> Ticket | _Waiter:
         """A ticket now, or a queued waiter; raises when the wait would exceed max_wait. Takes the lock."""
         with self._lock:
             now = self._clock()
             self._roll(now)
             if not self._queue and self._fits(weight, config.cap, config.limit, now):
-                return self._grant(weight, now)
-            refusal = self._refusal(weight, config, now)
+                self._pending += weight  # `_grant`, inlined: the path of every request
+                return Ticket(weight, self._index, now)
+            refusal = self._refusal(weight, _bounded(config, deadline), now)
             if refusal is not None:
                 raise refusal
             waiter = _Waiter(weight, config.cap, config.limit)
@@ -414,11 +408,16 @@ class Governor:
             ticket.done = True
             self._pending -= ticket.weight
 
-    def acquire(self, weight: int, config: GovernorConfig) -> Ticket:
-        """Reserve `weight`, blocking the calling thread until it fits; raises `WeightBudgetExceeded`."""
-        first = self._try_acquire(weight, config)
+    def acquire(self, weight: int, config: GovernorConfig, deadline: float | None = None) -> Ticket:
+        """Reserve `weight`, blocking the calling thread until it fits; raises `WeightBudgetExceeded`.
+
+        `deadline` (a `time.monotonic()` time): no wait for room runs past it either (`max_wait` is cut to
+        what is left of it).
+        """
+        first = self._try_acquire(weight, config, deadline)
         if isinstance(first, Ticket):
             return first
+        config = _bounded(config, deadline)
         waiter = first
         event = waiter.thread_event = threading.Event()
         started = time.monotonic()
@@ -435,13 +434,17 @@ class Governor:
                     self._remove(waiter)
             raise
 
-    async def acquire_async(self, weight: int, config: GovernorConfig) -> Ticket:
-        """Reserve `weight`, awaiting (never blocking the loop) until it fits; a cancelled wait reserves nothing."""
-        first = self._try_acquire(weight, config)
+    async def acquire_async(self, weight: int, config: GovernorConfig, deadline: float | None = None) -> Ticket:
+        """Reserve `weight`, awaiting (never blocking the loop) until it fits; a cancelled wait reserves nothing.
+
+        `deadline`: as for `acquire`.
+        """
+        first = self._try_acquire(weight, config, deadline)
         if isinstance(first, Ticket):
             return first
         import asyncio  # here: sync users never import it
 
+        config = _bounded(config, deadline)
         waiter = first
         loop = asyncio.get_running_loop()
         started = time.monotonic()
@@ -465,30 +468,22 @@ class Governor:
 
     def settle(self, ticket: Ticket, response: httpx.Response) -> None:
         """Count an answer: its `X-MBX-USED-WEIGHT-1M`, its `Date`, and a 429/418's `Retry-After`."""
-        headers = response.headers
-        used = headers.get(USED_WEIGHT_HEADER)
-        retry_after = None
-        status = response.status_code
-        if status in (418, 429):
-            retry_after = headers.get("Retry-After")
-        self.record(
-            ticket,
-            used=int(used) if used is not None and used.isdigit() else None,
-            date=headers.get("Date"),
-            retry_after=float(retry_after) if retry_after is not None and retry_after.isdigit() else None,
-        )
+        used, date, retry_after = read_answer(response)
+        self.record(ticket, used=used, date=date, retry_after=retry_after)
 
     def record(
         self, ticket: Ticket | None, *, used: int | None, date: str | None = None, retry_after: float | None = None
     ) -> None:
         """Count an answer given as values (`settle` reads them from a response); `ticket` None: not ours."""
+        seconds = _date_seconds(date) if date is not None else None
         with self._lock:
             now = self._clock()
-            self._learn_offset(date, ticket.sent if ticket is not None else now, now)
+            if seconds is not None:
+                self._learn_offset(seconds, ticket.sent if ticket is not None else now, now)
             self._roll(now)  # before the release: weight in flight across a boundary leaves it unconfirmed
             if ticket is not None:
                 self._release(ticket)
-            window = self._answer_window(date, ticket, now)
+            window = self._answer_window(seconds, ticket, now)
             if window > self._index:
                 self._enter(window, confirmed=True)
             if window == self._index:
@@ -505,14 +500,13 @@ class Governor:
                 self._blocked_until = max(self._blocked_until, now + retry_after)
             self._pump(now)
 
-    def _answer_window(self, date: str | None, ticket: Ticket | None, now: float) -> int:
-        """The server window an answer was counted in: from its Date when that decides, else the clock."""
-        if date is not None:
-            seconds = _date_seconds(date)
-            if seconds is not None:
-                first, last = self._window_of(seconds * 1000), self._window_of(seconds * 1000 + 999)
-                if first == last:
-                    return first
+    def _answer_window(self, seconds: int | None, ticket: Ticket | None, now: float) -> int:
+        """The server window an answer was counted in: from its Date's `seconds` when that decides, else the clock."""
+        if seconds is not None:
+            window_ms = self.window_ms
+            first = seconds * 1000 // window_ms
+            if first == (seconds * 1000 + 999) // window_ms:
+                return first
         sent = ticket.sent if ticket is not None else now
         return self._window_of(self._server_ms((sent + now) / 2))
 
@@ -553,6 +547,28 @@ class Governor:
                 blocked_for=blocked_for,
                 clock_uncertainty_ms=self._uncertainty_ms(),
             )
+
+
+def read_answer(response: httpx.Response) -> tuple[int | None, str | None, float | None]:
+    """What the governor counts of an answer: its used weight, Date and Retry-After (a 429's or 418's).
+
+    `X-MBX-USED-WEIGHT-1M` counts when it is up to 12 ASCII digits, `Retry-After` (seconds) when it is ASCII
+    digits; each is None when absent or not that.
+    """
+    headers = response.headers
+    weight = headers.get(USED_WEIGHT_HEADER)
+    used = int(weight) if weight is not None and len(weight) <= 12 and weight.isascii() and weight.isdigit() else None
+    wait = headers.get("Retry-After") if response.status_code in (418, 429) else None
+    retry_after = float(wait) if wait is not None and wait.isascii() and wait.isdigit() else None
+    return used, headers.get("Date"), retry_after
+
+
+def _bounded(config: GovernorConfig, deadline: float | None) -> GovernorConfig:
+    """`config`, its `max_wait` cut to what is left until `deadline` (`time.monotonic()`), if any."""
+    if deadline is None:
+        return config
+    left = max(0.0, deadline - time.monotonic())
+    return config if config.max_wait <= left else replace(config, max_wait=left)
 
 
 _registry: dict[tuple[str, str, int, int], Governor] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import logging
 import threading
@@ -22,7 +21,7 @@ from typing import Any
 import httpx
 
 from ._bans import BANS
-from ._compat import deadline_scope, sync_transport_with_deadlines, with_content
+from ._compat import content_if_read, deadline_scope, sync_transport_with_deadlines, with_content
 from ._constants import (
     API_KEY_HEADER,
     DEFAULT_DEADLINE,
@@ -43,7 +42,7 @@ from ._errors import (
     error_from_response,
     redact,
 )
-from ._governor import Governor, GovernorConfig
+from ._governor import Governor, GovernorConfig, Ticket, read_answer
 from ._retry import RetryPolicy, RetryState
 from ._signing import BinanceAuth
 
@@ -186,11 +185,10 @@ def _redacted(response: httpx.Response, secrets: tuple[str, ...]) -> httpx.Respo
 
 def _already_read(response: httpx.Response, limit: int) -> bool:
     """Whether a transport returned the body read already (httpx.MockTransport does); checked against the cap."""
-    try:
-        size = len(response.content)
-    except httpx.ResponseNotRead:
+    content = content_if_read(response)
+    if content is None:
         return False
-    if size > limit:
+    if len(content) > limit:
         raise ResponseTooLargeError(
             f"the response body is larger than max_response_bytes={limit}",
             limit=limit,
@@ -230,13 +228,21 @@ class _Shared:
         self.max_response_bytes = max_response_bytes
         self.governor, self.governor_config = governor if governor is not None else (None, GovernorConfig())
 
-    def _record(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
-        weight = response.headers.get(USED_WEIGHT_HEADER)
-        if weight is not None and weight.isascii() and weight.isdigit() and len(weight) <= 12:
-            used, date, info = int(weight), response.headers.get("Date"), self.info
+    def _count(self, response: httpx.Response, ticket: Ticket | None) -> None:
+        """What an answer says about the IP's weight, into `info` and, for a `ticket`, the governor.
+
+        Its headers are read once for both (`_governor.read_answer`).
+        """
+        used, date, retry_after = read_answer(response)
+        if used is not None:
+            info = self.info
             with info.lock:
                 if date is None or date != info.weight_date or info.used_weight is None or used > info.used_weight:
                     info.used_weight, info.weight_date = used, date
+        if ticket is not None and self.governor is not None:
+            self.governor.record(ticket, used=used, date=date, retry_after=retry_after)
+
+    def _log_answer(self, request: httpx.Request, response: httpx.Response, attempt: int, started: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             # Method and path only: the query string carries the signature.
             logger.debug(
@@ -246,7 +252,7 @@ class _Shared:
                 response.status_code,
                 attempt,
                 (time.monotonic() - started) * 1000,
-                self.info.used_weight if weight is not None else "-",
+                self.info.used_weight if USED_WEIGHT_HEADER in response.headers else "-",
             )
 
     def _clip_timeouts(self, request: httpx.Request, deadline_at: float) -> None:
@@ -258,18 +264,22 @@ class _Shared:
                 key: remaining if value is None else min(value, remaining) for key, value in timeouts.items()
             }
 
-    def _scrub(self, request: httpx.Request, unsigned_url: httpx.URL) -> tuple[str, ...]:
+    def _scrub(self, request: httpx.Request, unsigned_url: httpx.URL) -> bytes:
         """Put the unsigned URL and a masked API key back on the request (errors and responses refer to it).
 
-        Returns what to blank in server text for this attempt: the signature sent, the key, the secret.
+        Returns the query that was sent (signed): `_secrets` takes what to blank from it, when an error needs it.
         """
-        secrets = self.signing.redactions()
-        query = request.url.query
-        if b"signature=" in query:
-            secrets = (*secrets, query.rsplit(b"signature=", 1)[1].decode("ascii", "replace"))
+        sent_query = request.url.query
         request.url = unsigned_url
         if API_KEY_HEADER in request.headers:
             request.headers[API_KEY_HEADER] = self.signing.masked_api_key
+        return sent_query
+
+    def _secrets(self, sent_query: bytes) -> tuple[str, ...]:
+        """What to blank in server text about an attempt sent with `sent_query`: its signature, the key, the secret."""
+        secrets = self.signing.redactions()
+        if b"signature=" in sent_query:
+            secrets = (*secrets, sent_query.rsplit(b"signature=", 1)[1].decode("ascii", "replace"))
         return secrets
 
     def _transport_error(self, request: httpx.Request, exc: httpx.TransportError, *, deadline: bool) -> PapiError:
@@ -335,12 +345,13 @@ class _Shared:
         response: httpx.Response,
         state: RetryState,
         started: float,
-        secrets: tuple[str, ...],
+        sent_query: bytes,
     ) -> PapiError | None:
         """None for a success; else the typed error (a ban or Retry-After is noted)."""
-        self._record(request, response, state.attempt, started)
+        self._log_answer(request, response, state.attempt, started)
         if response.is_success:
             return None
+        secrets = self._secrets(sent_query)
         error = error_from_response(response, secrets)
         if isinstance(error, APIError):
             error.response = _redacted(response, secrets)
@@ -453,12 +464,6 @@ def _weight(request: httpx.Request) -> int:
     return weight if type(weight) is int and weight > 0 else 1
 
 
-def _within(config: GovernorConfig, deadline_at: float) -> GovernorConfig:
-    """The governor's limits for one attempt: no wait for room past the call's deadline."""
-    left = max(0.0, deadline_at - time.monotonic())
-    return config if config.max_wait <= left else dataclasses.replace(config, max_wait=left)
-
-
 def _unencodable(exc: UnicodeEncodeError) -> RequestValidationError:
     """A parameter httpx cannot encode (a lone surrogate, e.g. from os.fsdecode) is the caller's input error."""
     return RequestValidationError(
@@ -547,14 +552,16 @@ class PapiHTTPClient(_Shared, httpx.Client):
         """One attempt, paced by the weight governor: reserve the weight (waiting for room), send, count the answer."""
         governor = self.governor
         if governor is None:
-            return self._attempt(request, deadline_at, auth)
-        ticket = governor.acquire(_weight(request), _within(self.governor_config, deadline_at))
+            response = self._attempt(request, deadline_at, auth)
+            self._count(response, None)
+            return response
+        ticket = governor.acquire(_weight(request), self.governor_config, deadline_at)
         try:
             response = self._attempt(request, deadline_at, auth)
         except BaseException:
             governor.fail(ticket)
             raise
-        governor.settle(ticket, response)
+        self._count(response, ticket)
         return response
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
@@ -570,17 +577,17 @@ class PapiHTTPClient(_Shared, httpx.Client):
             try:
                 response = self._governed_send(request, deadline_at, auth)
             except httpx.TransportError as exc:
-                secrets = self._scrub(request, unsigned_url)
+                self._scrub(request, unsigned_url)
                 error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)
             except _DeadlineExceededError:
-                secrets = self._scrub(request, unsigned_url)
+                self._scrub(request, unsigned_url)
                 error = self._deadline_error(request)
             except BaseException:
                 self._scrub(request, unsigned_url)
                 raise
             else:
-                secrets = self._scrub(request, unsigned_url)
-                error = self._after_answer(request, response, state, started, secrets)
+                sent_query = self._scrub(request, unsigned_url)
+                error = self._after_answer(request, response, state, started, sent_query)
                 if error is None:
                     return response
                 if state.wants_resync(error):
@@ -674,14 +681,16 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         """One attempt, paced by the weight governor; a cancelled wait reserves nothing (see `_governor`)."""
         governor = self.governor
         if governor is None:
-            return await self._attempt(request, deadline_at, auth)
-        ticket = await governor.acquire_async(_weight(request), _within(self.governor_config, deadline_at))
+            response = await self._attempt(request, deadline_at, auth)
+            self._count(response, None)
+            return response
+        ticket = await governor.acquire_async(_weight(request), self.governor_config, deadline_at)
         try:
             response = await self._attempt(request, deadline_at, auth)
         except BaseException:
             governor.fail(ticket)
             raise
-        governor.settle(ticket, response)
+        self._count(response, ticket)
         return response
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
@@ -697,17 +706,17 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
             try:
                 response = await self._governed_send(request, deadline_at, auth)
             except httpx.TransportError as exc:
-                secrets = self._scrub(request, unsigned_url)
+                self._scrub(request, unsigned_url)
                 error = self._transport_error(request, exc, deadline=time.monotonic() >= deadline_at)
             except _DeadlineExceededError:
-                secrets = self._scrub(request, unsigned_url)
+                self._scrub(request, unsigned_url)
                 error = self._deadline_error(request)
             except BaseException:  # cancelled, or an error of ours: the request still loses its secrets
                 self._scrub(request, unsigned_url)
                 raise
             else:
-                secrets = self._scrub(request, unsigned_url)
-                error = self._after_answer(request, response, state, started, secrets)
+                sent_query = self._scrub(request, unsigned_url)
+                error = self._after_answer(request, response, state, started, sent_query)
                 if error is None:
                     return response
                 if state.wants_resync(error):

@@ -127,6 +127,7 @@ class BinanceAuth(httpx.Auth):
         time_offset_ms: int = 0,
     ) -> None:
         self._api_key = _check_api_key(api_key)
+        self._masked_api_key = mask(api_key)
         self._signer = signer
         remember_secrets(*self.redactions())
         self.recv_window = parse_recv_window(recv_window)
@@ -141,7 +142,7 @@ class BinanceAuth(httpx.Auth):
     @property
     def masked_api_key(self) -> str:
         """The API key as errors and responses show it (`abcd***`): put back on a request once it was sent."""
-        return mask(self._api_key)
+        return self._masked_api_key
 
     def redactions(self) -> tuple[str, ...]:
         """The API key and the signer's secret: blanked wherever a server's text would show them."""
