@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from binance_papi import InvalidResponseError, RetryPolicy, signed_client
 from binance_papi._parsing import parse_int
