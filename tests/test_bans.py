@@ -182,7 +182,9 @@ def test_a_state_file_entry_is_read_leniently_but_safely(clock: Clock, tmp_path:
         "https://b.invalid:443": {"until": clock.wall + 30, "code": -1003},  # no status: a rate limit
         "https://c.invalid:443": {"until": clock.wall + 10**9, "status": 418, "code": True},  # clamped; bool: no code
     }
-    path.write_text(json.dumps({**entries, "5": [1]}), encoding="utf-8")
+    # Entries it cannot use come first: each is skipped, and the ones after it are still read.
+    unusable = {"5": [1], "https://old.invalid:443": {"until": clock.wall - 1, "status": 418}}
+    path.write_text(json.dumps({**unusable, **entries}), encoding="utf-8")
     book = BanBook()
     book.load(path)
     seen: dict[str, tuple[str, int, int | None, float]] = {}
@@ -201,7 +203,7 @@ def test_a_state_file_entry_is_read_leniently_but_safely(clock: Clock, tmp_path:
 def test_a_huge_state_file_is_read_only_in_part(clock: Clock, tmp_path: Path) -> None:
     path = tmp_path / "bans.json"
     entry = json.dumps({ORIGIN: {"until": clock.wall + 60, "status": 418}})
-    path.write_text(entry[:-1] + " " * 100_000 + "}", encoding="utf-8")  # valid JSON, past the 100 000 read
+    path.write_text(entry[:-1] + " " * (100_001 - len(entry)) + "}", encoding="utf-8")  # valid, 100 001 characters
     book = BanBook()
     book.load(path)
     assert book.active(ORIGIN) is None

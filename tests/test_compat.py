@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 from decimal import Decimal
 
@@ -205,3 +206,90 @@ def test_the_sync_transport_connects_through_the_deadline_backend(monkeypatch: p
         stream = backend.connect_tcp("127.0.0.1", 9, 5.0)
     assert isinstance(stream, _compat._DeadlineStream)
     assert seen == [("127.0.0.1", 9, 2.0)]
+
+
+def test_the_deadline_backend_passes_every_connect_option_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transport built with local_address / socket_options / uds keeps them; only timeouts are clipped."""
+    seen: list[tuple[object, ...]] = []
+
+    class Backend:
+        def connect_tcp(self, *args: object) -> Recorder:
+            seen.append(("tcp", *args))
+            return Recorder()
+
+        def connect_unix_socket(self, *args: object) -> Recorder:
+            seen.append(("unix", *args))
+            return Recorder()
+
+        def sleep(self, seconds: float) -> None:
+            seen.append(("sleep", seconds))
+
+    now = [10.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    backend = _compat._DeadlineBackend(Backend())  # type: ignore[arg-type]
+    options = [(1, 9, 1)]  # SOL_SOCKET, SO_KEEPALIVE, on
+    with _compat.deadline_scope(20.0):  # 10 s left
+        tcp = backend.connect_tcp("127.0.0.1", 9, 2.0, "127.0.0.2", options)  # its own timeout is shorter: kept
+        unix = backend.connect_unix_socket("/run/papi.sock", 30.0, options)  # longer: clipped to the 10 s left
+        backend.sleep(0.25)
+        stream = _compat._DeadlineStream(Recorder())
+        stream.write(b"ab", 1.0)
+        stream.start_tls(ssl.create_default_context(), "papi.binance.com", 4.0)
+    assert isinstance(tcp, _compat._DeadlineStream)
+    assert isinstance(unix, _compat._DeadlineStream)
+    assert seen == [
+        ("tcp", "127.0.0.1", 9, 2.0, "127.0.0.2", options),
+        ("unix", "/run/papi.sock", 10.0, options),
+        ("sleep", 0.25),
+    ]
+    assert stream._stream.calls == [("write 2", 1.0), ("start_tls papi.binance.com", 4.0)]  # type: ignore[attr-defined]
+
+
+def test_a_thread_that_never_set_a_deadline_is_not_bounded() -> None:
+    """The deadline is per thread: a worker thread's first call finds none set, and works."""
+    results: list[object] = []
+
+    def work() -> None:
+        results.append(_compat._clip(5.0))
+        with _compat.deadline_scope(time.monotonic() + 100):
+            results.append(_compat._clip(None) is not None)
+        results.append(_compat._clip(None))
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    assert results == [5.0, True, None]
+
+
+def test_a_transport_laid_out_otherwise_is_used_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If httpx/httpcore move their private parts, the sync transport stays the plain one (README, _compat)."""
+
+    class NoPool(httpx.HTTPTransport):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)  # type: ignore[arg-type]
+            del self._pool
+
+    class NoBackend(httpx.HTTPTransport):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)  # type: ignore[arg-type]
+            self._pool._network_backend = None  # type: ignore[assignment]
+
+    monkeypatch.setattr(httpx, "HTTPTransport", NoPool)
+    assert type(_compat.sync_transport_with_deadlines()) is NoPool
+    monkeypatch.setattr(httpx, "HTTPTransport", NoBackend)
+    assert _compat.sync_transport_with_deadlines()._pool._network_backend is None
+
+
+def test_the_replay_switch_check_fails_when_aiohttp_drops_its_attribute_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aiohttp
+
+    monkeypatch.delattr(aiohttp.ClientSession, "ATTRS")
+    assert _compat.aiohttp_has_replay_switch() is False
+
+
+def test_the_content_check_fails_when_reading_content_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unread(_: httpx.Response) -> bytes:
+        raise httpx.ResponseNotRead
+
+    monkeypatch.setattr(httpx.Response, "content", property(unread))
+    assert _compat._set_content_works() is False

@@ -267,3 +267,13 @@ def test_registry_shares_one_governor_per_host() -> None:
     assert governor_for("https://papi.binance.com", window_s=1) is not a
     reset_governors()
     assert governor_for("https://papi.binance.com") is not a
+
+
+def test_weight_budget_exceeded_says_how_long_it_waited_and_what_is_left() -> None:
+    """The attributes a caller reads to decide when to come back (README, the governor)."""
+    error = WeightBudgetExceeded(weight=20, wait=40.0, waited=15.0, used=80, reserved=5, limit=100, cap=95, max_wait=15)
+    assert (error.wait, error.waited, error.retry_after) == (40.0, 15.0, 25.0)  # room expected 25 s from now
+    described = (error.weight, error.used, error.reserved, error.limit, error.cap, error.max_wait)
+    assert described == (20, 80, 5, 100, 95, 15)
+    late = WeightBudgetExceeded(weight=1, wait=1.0, waited=1.5, used=0, reserved=0, limit=100, cap=95, max_wait=1.5)
+    assert late.retry_after == 0.0  # it waited past the expected room: come back now, never a negative time

@@ -223,3 +223,23 @@ def test_the_whole_body_fast_path_takes_exactly_the_plain_amounts(field: str, am
         assert fast == [checked]
     else:
         assert fast is None  # a long amount (up to 40 digits each side) takes the checked path
+
+
+@pytest.mark.parametrize("amount", ["1\n", "\n1", "1\r", "\r1", "1\t", " 1", "1 "])
+@pytest.mark.parametrize("field", ["totalWalletBalance", "cmUnrealizedPNL", "crossMarginAsset"])
+def test_whitespace_around_an_amount_is_refused_on_every_path(field: str, amount: str) -> None:
+    """`Decimal()` strips whitespace; Binance never sends it: both paths refuse it (README, "exact amounts")."""
+    data = item(**{field: amount})
+    assert Decimal(amount) == 1  # what a lenient parser would make of it
+    assert Balance.decode_fast(json.dumps([data]).encode()) is None  # the fast path declines ...
+    with pytest.raises(InvalidResponseError, match=rf"^Balance\.{field}: "):  # ... and the checked path refuses
+        Balance.from_dicts([data])
+
+
+@pytest.mark.parametrize("amount", ["1E+2", "1e5", "NaN", "Infinity", "0x10", "1_000"])
+def test_a_cross_margin_asset_that_is_no_plain_decimal_is_refused(amount: str) -> None:
+    """The optional field is checked like the others when present, on the inlined `from_dicts` route too."""
+    with pytest.raises(InvalidResponseError, match=r"^Balance\.crossMarginAsset: "):
+        Balance.from_dicts([item(crossMarginAsset=amount)])
+    with pytest.raises(InvalidResponseError, match=r"^Balance\.crossMarginAsset: "):
+        Balance.from_dict(item(crossMarginAsset=amount))

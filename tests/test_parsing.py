@@ -43,6 +43,7 @@ from binance_papi._parsing import (
     parse_model,
     parse_model_list,
     parse_number_decimal,
+    parse_numeric_int,
     parse_open_enum,
     parse_optional_str,
 )
@@ -468,6 +469,17 @@ def test_the_json_type_parsers() -> None:
     with pytest.raises(InvalidResponseError, match=r"^f: required field is missing$"):
         parse_bool(UNSET, "f")
     assert not UNSET
+
+
+def test_a_numeric_int_is_64_bit_and_at_most_20_characters() -> None:
+    """updateTime and the like: a JSON integer or a string of digits, within 64 bits, the string bounded."""
+    for edge in (-(2**63), 2**63 - 1):
+        assert parse_numeric_int(edge, "f") == edge
+        assert parse_numeric_int(str(edge), "f") == edge  # 20 characters with the sign
+    assert parse_numeric_int("0" * 19 + "7", "f") == 7
+    for wrong in (-(2**63) - 1, 2**63, "-0" + "0" * 18 + "1", "0" * 20 + "7", "\uff11", True, 1.0):
+        with pytest.raises(InvalidResponseError, match=r"^f: expected an integer, or a string of digits, got "):
+            parse_numeric_int(wrong, "f")
 
 
 @pytest.mark.parametrize(("field", "kind"), [(name, kind) for name, _, kind in FIELDS])

@@ -227,3 +227,17 @@ def test_recv_window_bounds_and_a_caller_recv_window_is_checked_by_name() -> Non
         auth.sign_query(b"recvWindow=5000=1")
     with pytest.raises(RequestValidationError, match="timestamp is added by the signing hook"):
         auth.sign_query(b"asset=BTC&timestamp=1=2")
+
+
+def test_a_signer_of_the_user_s_own_needs_no_redactions() -> None:
+    """`Signer` asks only for `key_type` and `sign` (an HSM or a KMS signer, say): the API key is still blanked."""
+
+    class Remote:
+        key_type = "HMAC"
+
+        def sign(self, payload: bytes) -> bytes:
+            return hmac.new(b"held elsewhere", payload, hashlib.sha256).hexdigest().encode("ascii")
+
+    auth = BinanceAuth("K" * 64, Remote())
+    assert auth.redactions() == ("K" * 64,)
+    assert BinanceAuth("K" * 64, HmacSigner("S" * 64)).redactions() == ("K" * 64, "S" * 64)
