@@ -888,7 +888,10 @@ def test_a_body_that_cannot_be_decoded_is_an_invalid_response(
         ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),  # already past: no wait, never a negative one
         ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
         ("Sat, 24 Oct 2015 07:28:01 GMT", 259_200.0),  # clamped to 3 days
-        ("Wed, 21 Oct 2015 07:28:10 GMT" + " " * 30 + "garbage", 10.0),  # only the first 64 characters are read
+        ("Wed, 21 Oct 2015 07:28:10" + " " * 36 + "GMT", 10.0),  # 64 characters: read
+        # Over 64 characters: invalid, never read in part (a cut "+0100" would be another time zone).
+        ("Wed, 21 Oct 2015 07:28:10" + " " * 35 + "+0100", None),
+        ("Wed, 21 Oct 2015 07:28:10 GMT" + " " * 30 + "garbage", None),
         ("1" * 61, None),  # delta-seconds of more than 60 digits: invalid
         ("1.1234567", None),
         ("0.000001", 0.000001),
@@ -993,7 +996,7 @@ def test_async_a_timeout_inside_the_attempt_is_a_read_timeout() -> None:
 # --- more of what is refused or blanked (README, "Refused before sending", "No secret in any error") -------------
 
 
-def test_a_2xx_body_that_fails_keeps_no_known_secret_nor_signature() -> None:
+def test_a_2xx_body_that_fails_keeps_no_known_secret_nor_signature(monkeypatch: pytest.MonkeyPatch) -> None:
     key = "k3y!k3y!"  # 8 characters, not secret-shaped: blanked because a client of this process has it
     body = f'[{{"asset": "{key}", "echo": "signature=abc&x"}}'.encode()
     client = signed_client(
@@ -1008,6 +1011,8 @@ def test_a_2xx_body_that_fails_keeps_no_known_secret_nor_signature() -> None:
         get_balance.sync(client=client)
     assert caught.value.content == b'[{"asset": "<redacted>", "echo": "signature=<redacted>&x"}'
     assert caught.value.excerpt == caught.value.content.decode()
+    # (A fresh list of known secrets: mutmut forks its runs from a process that has run every test once.)
+    monkeypatch.setattr(binance_papi._errors, "_KNOWN_SECRETS", set())
     eight = "k3y!k3y#"  # 8 characters: long enough to be blanked in every error of the process from now on
     signed_client(eight, "t" * 8, base_url="http://sim.invalid")
     assert InvalidResponseError("x", status_code=200, content=eight.encode()).content == b"<redacted>"

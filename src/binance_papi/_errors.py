@@ -385,8 +385,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = (value or "").strip()
     if _DELTA_SECONDS.fullmatch(value):
         return min(float(value), MAX_RETRY_AFTER_SECONDS)
+    if len(value) > 64:  # an HTTP date has 29 characters; a cut one could name another time zone
+        return None
     try:
-        when = parsedate_to_datetime(value[:64]).timestamp()
+        when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return min(max(when - (time.time() if now is None else now), 0.0), MAX_RETRY_AFTER_SECONDS)
