@@ -340,10 +340,7 @@ def test_each_request_reserves_its_weight_until_answered(governed: Governor, mod
 
     failing = True
     with pytest.raises(TransportError):
-        if mode == "sync":
-            get_balance.sync(client=client)
-        else:
-            asyncio.run(get_balance.asyncio(client=client))
+        get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
     assert client.governor_state().reserved == 20  # it may have been counted: held until the window ends
 
 
@@ -358,12 +355,14 @@ def test_no_wait_for_room_runs_past_the_call_s_deadline(
     config = GovernorConfig(limit=100, headroom=0.1, max_wait=max_wait)  # cap 90
     answered(governed, governed.acquire(20, config), 90, governed._clock)  # type: ignore[arg-type]
     sent: list[httpx.Request] = []
-    client = governed_client(lambda r: sent.append(r) or httpx.Response(200, json=[]), config, deadline=0.5)
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=[])
+
+    client = governed_client(record, config, deadline=0.5)
     with pytest.raises(WeightBudgetExceeded) as refused:
-        if mode == "sync":
-            get_balance.sync(client=client)
-        else:
-            asyncio.run(get_balance.asyncio(client=client))
+        get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
     assert refused.value.max_wait == waited_at_most
     assert refused.value.wait == pytest.approx(40.0)
     assert sent == []

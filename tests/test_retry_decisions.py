@@ -592,7 +592,9 @@ def test_within_one_server_second_the_highest_used_weight_is_the_latest(
         ({"Date": D2}, "9" * 12, 999_999_999_999),
         ({}, "1" + "0" * 12, 999_999_999_999),  # 13 digits: ignored
     ]
-    caller = caller_factory(*(httpx.Response(200, json=[], headers={**h, "X-MBX-USED-WEIGHT-1M": w}) for h, w, _ in answers))
+    caller = caller_factory(
+        *(httpx.Response(200, json=[], headers={**h, "X-MBX-USED-WEIGHT-1M": w}) for h, w, _ in answers)
+    )
     seen = []
     for _ in answers:
         caller()
@@ -628,7 +630,7 @@ def test_httpx_request_log_lines_lose_their_query(caplog: pytest.LogCaptureFixtu
 
 def test_server_text_in_httpx_and_httpcore_log_lines_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
     """httpcore's DEBUG traces carry the reason phrase as the server sent it: what looks like a signature goes."""
-    echoed = (b"HTTP/1.1", 400, b"Bad request GET /papi/v1/balance?signature=abc123", [])
+    echoed: tuple[object, ...] = (b"HTTP/1.1", 400, b"Bad request GET /papi/v1/balance?signature=abc123", [])
     with caplog.at_level(logging.DEBUG, logger="httpcore.http11"):
         logging.getLogger("httpcore.http11").debug("receive_response_headers.complete return_value=%r", echoed)
     (record,) = caplog.records
