@@ -1030,26 +1030,6 @@ def test_a_transport_error_just_before_the_deadline_is_itself(clock: FakeTime) -
         assert str(caught.value) == f"GET {path}: ConnectError: refused"
 
 
-def test_a_transport_error_s_text_is_cut_at_300_characters() -> None:
-    long = "x " * 200
-
-    def fail(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError(long, request=request)
-
-    client = signed_client(
-        "A" * 64,
-        "S" * 64,
-        retry=RetryPolicy.disabled(),
-        httpx_args={"transport": httpx.MockTransport(fail)},
-        governor=None,
-    )
-    with pytest.raises(TransportError) as caught:
-        get_balance.sync(client=client)
-    assert type(caught.value.__cause__) is httpx.ConnectError
-    assert str(caught.value.__cause__) == long[:300]
-    assert str(caught.value) == f"GET {BALANCE}: ConnectError: {long[:300]}"
-
-
 class OddTransportError(httpx.TransportError):
     """A transport's own error class, with a constructor of its own (as some transports have)."""
 
@@ -1057,13 +1037,25 @@ class OddTransportError(httpx.TransportError):
         super().__init__(f"{code}: {text}")
 
 
-def test_a_transport_error_is_copied_even_with_an_odd_constructor() -> None:
-    long = "x " * 200
+LONG = "x " * 200
+
+
+@pytest.mark.parametrize(
+    ("raised", "copy_class", "text"),
+    [
+        (httpx.ConnectError(LONG), httpx.ConnectError, LONG[:300]),
+        (OddTransportError(7, LONG), httpx.TransportError, f"7: {LONG}"[:300]),  # the odd class cannot be rebuilt
+    ],
+    ids=["httpx's own", "odd constructor"],
+)
+def test_a_transport_error_is_copied_cut_at_300_characters(
+    raised: httpx.TransportError, copy_class: type[httpx.TransportError], text: str
+) -> None:
     sent: list[httpx.Request] = []
 
     def fail(request: httpx.Request) -> httpx.Response:
         sent.append(request)
-        raise OddTransportError(7, long)
+        raise raised
 
     client = signed_client(
         "A" * 64,
@@ -1075,10 +1067,10 @@ def test_a_transport_error_is_copied_even_with_an_odd_constructor() -> None:
     with pytest.raises(TransportError) as caught:
         get_balance.sync(client=client)
     cause = caught.value.__cause__
-    assert type(cause) is httpx.TransportError  # a plain copy: the odd class cannot be rebuilt
-    assert str(cause) == f"7: {long}"[:300]
+    assert type(cause) is copy_class
+    assert str(cause) == text
     assert cause.request is sent[0]
-    assert str(caught.value) == f"GET {BALANCE}: OddTransportError: {f'7: {long}'[:300]}"
+    assert str(caught.value) == f"GET {BALANCE}: {type(raised).__name__}: {text}"
 
 
 def test_each_attempt_s_timeouts_end_by_the_deadline(clock: FakeTime) -> None:
