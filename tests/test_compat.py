@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import ipaddress
+import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import httpcore
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from hostile_server import hostile_server
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binance_papi import RetryPolicy, _compat, async_signed_client, signed_client
+from binance_papi import RequestTimeoutError, RetryPolicy, TransportError, _compat, async_signed_client, signed_client
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, SimulatorHandle
 
 QUERY_SAFE = st.text(alphabet=st.sampled_from("abcXYZ0189=&%-_.~+/:@!$'()*,;"), max_size=80)
@@ -293,3 +304,100 @@ def test_the_content_check_fails_when_reading_content_raises(monkeypatch: pytest
 
     monkeypatch.setattr(httpx.Response, "content", property(unread))
     assert _compat._set_content_works() is False
+
+
+# --- the sync client's own transport (the one with deadlines) keeps httpx's TLS settings and bounds the call -----
+
+
+def self_signed(directory: Path) -> Path:
+    """A certificate for 127.0.0.1 (and its key), valid for a day either side of now; returns the PEM file."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = directory / "cert.pem"
+    path.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return path
+
+
+@contextlib.contextmanager
+def tls_server(pem: Path) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 answering every request `[]`; yields its base URL."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True) as tls:
+                tls.settimeout(5)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += tls.recv(65536) or b"\r\n\r\n"
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() at once (Linux)
+        listener.close()
+        thread.join(5)
+
+
+def test_the_sync_client_verifies_certificates_as_httpx_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default an unknown certificate is refused; `verify` (an SSLContext) and SSL_CERT_FILE are honoured."""
+    pem = self_signed(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with tls_server(pem) as base_url:
+
+        def balance(**httpx_args: object) -> object:
+            options = {"base_url": base_url, "retry": RetryPolicy.disabled(), "governor": None}
+            with signed_client("A" * 64, "S" * 64, httpx_args=httpx_args, **options) as client:  # type: ignore[arg-type]
+                return client.get_balance()
+
+        with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+            balance()
+        assert balance(verify=ssl.create_default_context(cafile=str(pem))) == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(pem))
+        assert balance() == []
+
+
+def trickled_headers(connection: socket.socket, head: bytes) -> None:
+    """The status line, then a header a byte every 20 ms for 2 s, then the end of an answer `[]`."""
+    connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    for _ in range(100):
+        connection.sendall(b"y")
+        time.sleep(0.02)
+    connection.sendall(b"\r\nContent-Length: 2\r\n\r\n[]")
+
+
+def test_the_sync_client_s_sockets_end_by_the_deadline() -> None:
+    """Each read gets data well within its timeout, yet the call ends at its deadline (0.3 s), not in 2 s."""
+    with hostile_server(trickled_headers) as server:
+        options = {"base_url": server.base_url, "retry": RetryPolicy.disabled(), "governor": None}
+        client = signed_client("A" * 64, "S" * 64, deadline=0.3, timeout=5.0, **options)  # type: ignore[arg-type]
+        with client, pytest.raises(RequestTimeoutError) as caught:
+            client.get_balance()
+    assert str(caught.value) == "GET /papi/v1/balance: the call's deadline of 0.3 s ran out (ReadTimeout: timed out)"

@@ -558,11 +558,13 @@ def test_a_transport_error_shows_its_reason_only_when_it_quotes_no_url(cause: Ex
         ("http://[::1", "Invalid port: ':1'."),  # httpx: RemoteProtocolError already
     ],
 )
-def test_tree_row_transport_error_for_a_redirect_httpx_cannot_read(location: str, reason: str) -> None:
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_tree_row_transport_error_for_a_redirect_httpx_cannot_read(location: str, reason: str, mode: str) -> None:
     """httpx reads a 3XX's Location even when it does not follow it, and fails on some: a transport error."""
     answer = httpx.Response(301, headers={"Location": location})
+    client = client_answering(lambda _: answer)
     with pytest.raises(TransportError) as caught:
-        get_balance.sync(client=client_answering(lambda _: answer))
+        get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
     assert type(caught.value) is TransportError
     assert str(caught.value) == f"GET {PATH}: RemoteProtocolError: Invalid URL in location header: {reason}"
 
@@ -793,7 +795,7 @@ BODY = json.dumps([{"k": "v" * 10}] * 30).encode()  # about 600 bytes
         ("deflate", zlib.compress(BODY)),
     ],
 )
-@pytest.mark.parametrize("chunk", [1, 7, 4096])
+@pytest.mark.parametrize("chunk", [1, 7, 500, 4096])  # 500: in two pieces
 def test_a_body_in_any_chunks_and_encoding_is_read_whole(encoding: str, sent: bytes, chunk: int) -> None:
     from binance_papi._http import _Body
 
@@ -852,6 +854,27 @@ def test_a_body_held_back_in_the_decompressor_still_counts() -> None:
     body.feed(b"anything")
     with pytest.raises(ResponseTooLargeError, match=r"\(decompressed\); reading stopped \(HTTP 200\)$"):
         body.content()
+
+
+def test_each_decompression_step_stops_one_byte_over_the_cap() -> None:
+    """However the output comes, a step never asks zlib for more than puts the body one byte over the cap."""
+    from binance_papi._http import _Body
+
+    class Bomb:
+        def __init__(self) -> None:
+            self.unconsumed_tail = b""
+            self.asked: list[int] = []
+
+        def decompress(self, _data: bytes, max_length: int) -> bytes:
+            self.asked.append(max_length)
+            return b"z" * (100 if len(self.asked) == 1 else max_length)  # then inflating as far as allowed
+
+    body = _Body(httpx.Response(200, headers={"Content-Encoding": "gzip"}), LIMIT)
+    bomb = body._inflate = Bomb()  # type: ignore[assignment]
+    body.feed(b"first")
+    with pytest.raises(ResponseTooLargeError, match=r"\(decompressed\); reading stopped \(HTTP 200\)$"):
+        body.feed(b"second")
+    assert bomb.asked == [LIMIT + 1, LIMIT - 100 + 1]
 
 
 @pytest.mark.parametrize(
@@ -991,6 +1014,28 @@ def test_async_a_timeout_inside_the_attempt_is_a_read_timeout() -> None:
     assert str(sent[0].url) == f"http://sim.invalid{PATH}"  # the request lost its signature all the same
     assert isinstance(error.__cause__, httpx.ReadTimeout)
     assert error.__cause__.request is sent[0]
+
+
+@pytest.mark.parametrize(
+    ("before_the_deadline", "raised"),
+    [
+        (0.5, "ReadTimeout: timed out"),
+        (0.05, "the call's deadline of 2 s ran out"),  # within 50 ms of the deadline: the deadline's
+    ],
+)
+def test_async_a_timeout_from_below_near_the_deadline_is_the_deadline_s(
+    monkeypatch: pytest.MonkeyPatch, before_the_deadline: float, raised: str
+) -> None:
+    now = [5000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+
+    def time_out(_: httpx.Request) -> httpx.Response:
+        now[0] = 5000.0 + 2.0 - before_the_deadline  # computed as the client computes its deadline
+        raise TimeoutError
+
+    error = async_raised(time_out, deadline=2.0)
+    assert isinstance(error, RequestTimeoutError)
+    assert str(error) == f"GET {PATH}: {raised}"
 
 
 # --- more of what is refused or blanked (README, "Refused before sending", "No secret in any error") -------------

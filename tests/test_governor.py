@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from email.utils import formatdate
+from typing import Any
 
+import httpx
 import pytest
 
-from binance_papi import GovernorConfig, RequestValidationError, WeightBudgetExceeded
+import binance_papi._client
+from binance_papi import (
+    GovernorConfig,
+    RequestValidationError,
+    RetryPolicy,
+    TransportError,
+    WeightBudgetExceeded,
+    signed_client,
+)
 from binance_papi._governor import Governor, Ticket, governor_for, reset_governors
+from binance_papi_generated.api.account import get_balance
 
 T0 = 1_750_000_040.0  # local seconds: 20 s into a minute of the (same) server clock
 NEXT = T0 + 40.0  # the next minute
@@ -277,3 +289,90 @@ def test_weight_budget_exceeded_says_how_long_it_waited_and_what_is_left() -> No
     assert described == (20, 80, 5, 100, 95, 15)
     late = WeightBudgetExceeded(weight=1, wait=1.0, waited=1.5, used=0, reserved=0, limit=100, cap=95, max_wait=1.5)
     assert late.retry_after == 0.0  # it waited past the expected room: come back now, never a negative time
+
+
+# --- the HTTP layer's governed send: each request reserves its weight, within the call's deadline ------------------
+
+
+@pytest.fixture
+def governed(monkeypatch: pytest.MonkeyPatch) -> Governor:
+    """The governor every client of the test gets, on a settable clock (20 s into a minute)."""
+    governor = Governor(60, clock=Clock())
+    monkeypatch.setattr(binance_papi._client, "governor_for", lambda *_, **__: governor)
+    return governor
+
+
+def governed_client(handler: Callable[[httpx.Request], httpx.Response], config: GovernorConfig, **options: Any) -> Any:
+    return signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://sim.invalid",
+        retry=RetryPolicy.disabled(),
+        governor=config,
+        httpx_args={"transport": httpx.MockTransport(handler)},
+        **options,
+    )
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_each_request_reserves_its_weight_until_answered(governed: Governor, mode: str) -> None:
+    """A request holds its weight (the operation's x-weight; 1 without a positive one) while in flight; an answer
+    gives it back and the server's count takes over; a request without an answer keeps it to the window's end."""
+    in_flight: list[int] = []
+    failing = False
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        state = client.governor_state()
+        assert state is not None
+        in_flight.append(state.reserved)
+        if failing:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json=[], headers={"X-MBX-USED-WEIGHT-1M": "33"})
+
+    client = governed_client(handler, GovernorConfig(limit=1000, max_wait=0.0))
+
+    async def async_calls() -> None:
+        http = client.get_async_httpx_client()
+        await get_balance.asyncio(client=client)
+        for weight in (None, 0, -3, True, 7):
+            await http.get("/papi/v1/ping", extensions={} if weight is None else {"papi_weight": weight})
+
+    if mode == "sync":
+        http = client.get_httpx_client()
+        get_balance.sync(client=client)
+        for weight in (None, 0, -3, True, 7):
+            http.get("/papi/v1/ping", extensions={} if weight is None else {"papi_weight": weight})
+    else:
+        asyncio.run(async_calls())
+    assert in_flight == [20, 1, 1, 1, 1, 7]  # get_balance's x-weight is 20
+    state = client.governor_state()
+    assert (state.reserved, state.used) == (0, 33)
+
+    failing = True
+    with pytest.raises(TransportError):
+        get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
+    assert client.governor_state().reserved == 20  # it may have been counted: held until the window ends
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(("max_wait", "waited_at_most"), [(30.0, 0.5), (0.0, 0.0), (0.25, 0.25)])
+def test_no_wait_for_room_runs_past_the_call_s_deadline(
+    governed: Governor, monkeypatch: pytest.MonkeyPatch, mode: str, max_wait: float, waited_at_most: float
+) -> None:
+    """The budget is full until the next minute (40 s): with 0.5 s left of the call, a request is refused at once,
+    its max_wait the smaller of the configured one and what is left of the deadline; nothing is sent."""
+    monkeypatch.setattr(time, "monotonic", lambda: 100.0)
+    config = GovernorConfig(limit=100, headroom=0.1, max_wait=max_wait)  # cap 90
+    answered(governed, governed.acquire(20, config), 90, governed._clock)  # type: ignore[arg-type]
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=[])
+
+    client = governed_client(record, config, deadline=0.5)
+    with pytest.raises(WeightBudgetExceeded) as refused:
+        get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
+    assert refused.value.max_wait == waited_at_most
+    assert refused.value.wait == pytest.approx(40.0)
+    assert sent == []

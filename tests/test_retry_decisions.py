@@ -18,7 +18,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -517,6 +517,27 @@ def test_the_block_is_shared_by_the_sync_and_async_sides(clock: FakeTime) -> Non
         sync_side.close()
 
 
+def test_a_block_is_kept_per_host(clock: FakeTime) -> None:
+    """A ban on one API host stops nothing sent to another."""
+    banned = Caller(Server(error(418, -1003, "banned", **{"Retry-After": "30"}), OK), "sync", RetryPolicy())
+    other = Caller(Server(OK), "sync", RetryPolicy())
+    other.client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="http://other.invalid",
+        httpx_args={"transport": httpx.MockTransport(server_of(other))},
+        governor=None,
+    )
+    try:
+        assert type(banned.outcome()) is IPBannedError
+        assert type(banned.outcome()) is IPBannedError
+        assert other() == []
+        assert (server_of(banned).sent, server_of(other).sent) == (1, 1)
+    finally:
+        banned.close()
+        other.close()
+
+
 @pytest.mark.parametrize("retry_after", [None, "0"], ids=["no Retry-After", "Retry-After 0"])
 def test_a_429_with_nothing_to_wait_blocks_nothing(
     clock: FakeTime, caller_factory: Callable[..., Caller], retry_after: str | None
@@ -552,6 +573,35 @@ def test_used_weight_is_the_latest_answers(clock: FakeTime, caller_factory: Call
     assert caller.client.used_weight == 60  # not a number: the last known one stays
 
 
+D1 = "Tue, 14 Nov 2023 22:13:40 GMT"
+D2 = "Tue, 14 Nov 2023 22:13:41 GMT"
+
+
+def test_within_one_server_second_the_highest_used_weight_is_the_latest(
+    clock: FakeTime, caller_factory: Callable[..., Caller]
+) -> None:
+    """Answers read concurrently arrive in any order: within one Date (one weight window) the count only rises;
+    a new Date, or none, is taken as it comes. Up to 12 digits are read; more is no count."""
+    answers = [
+        ({}, "60", 60),
+        ({}, "40", 40),  # no Date: the latest
+        ({"Date": D1}, "30", 30),  # a new second
+        ({"Date": D1}, "50", 50),
+        ({"Date": D1}, "45", 50),  # same second, lower: answered earlier, read later
+        ({"Date": D2}, "5", 5),
+        ({"Date": D2}, "9" * 12, 999_999_999_999),
+        ({}, "1" + "0" * 12, 999_999_999_999),  # 13 digits: ignored
+    ]
+    caller = caller_factory(
+        *(httpx.Response(200, json=[], headers={**h, "X-MBX-USED-WEIGHT-1M": w}) for h, w, _ in answers)
+    )
+    seen = []
+    for _ in answers:
+        caller()
+        seen.append(caller.client.used_weight)
+    assert seen == [expected for _, _, expected in answers]
+
+
 def test_retries_are_logged_without_secrets(
     clock: FakeTime, caller_factory: Callable[..., Caller], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -576,6 +626,18 @@ def test_httpx_request_log_lines_lose_their_query(caplog: pytest.LogCaptureFixtu
         "HTTP Request: GET https://papi.binance.com/papi/v1/ping",
         "no arguments",
     ]
+
+
+def test_server_text_in_httpx_and_httpcore_log_lines_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    """httpcore's DEBUG traces carry the reason phrase as the server sent it: what looks like a signature goes."""
+    echoed: tuple[object, ...] = (b"HTTP/1.1", 400, b"Bad request GET /papi/v1/balance?signature=abc123", [])
+    with caplog.at_level(logging.DEBUG, logger="httpcore.http11"):
+        logging.getLogger("httpcore.http11").debug("receive_response_headers.complete return_value=%r", echoed)
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        "receive_response_headers.complete return_value="
+        "(b'HTTP/1.1', 400, b'Bad request GET /papi/v1/balance?signature=<redacted>', [])"
+    )
 
 
 def test_sync_time_measures_the_offset_from_the_middle_of_the_round_trip(mode: Mode) -> None:
@@ -667,6 +729,30 @@ def test_build_request_without_params_adds_no_query(caller_factory: Callable[...
     assert client.build_request("GET", BALANCE, params={"asset": "BTC"}).url.query == b"asset=BTC"
 
 
+def test_a_request_sent_as_is_is_signed_like_any_call(mode: Mode) -> None:
+    """`send` without options (httpx's own API) signs with the client's key, as `request` does."""
+    seen: list[tuple[str, str | None]] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers.get("X-MBX-APIKEY")))
+        return fresh(OK)
+
+    client = signed_client("A" * 64, "S" * 64, httpx_args={"transport": httpx.MockTransport(record)}, governor=None)
+
+    async def send_async() -> httpx.Response:
+        http = client.get_async_httpx_client()
+        return await http.send(http.build_request("GET", BALANCE))
+
+    if mode == "sync":
+        http = client.get_httpx_client()
+        http.send(http.build_request("GET", BALANCE))
+    else:
+        asyncio.run(send_async())
+    ((url, key),) = seen
+    assert re.search(r"\?recvWindow=5000&timestamp=\d+&signature=[0-9a-f]{64}$", url), url
+    assert key == "A" * 64
+
+
 def test_sync_time_failure_is_a_transport_error(mode: Mode) -> None:
     def refuse(_: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused")
@@ -725,9 +811,10 @@ def test_request_options_reach_httpx(mode: Mode) -> None:
         ("U\udcffSDT", "holds a control or other non-printable character"),  # a lone surrogate (os.fsdecode)
         ("US\nDT", "holds a control or other non-printable character"),
         ("", "is empty"),
+        ("U" * 8191 + "\n", "holds a control or other non-printable character"),  # not too long: the limit
         ("U" * 8193, "is too long"),
     ],
-    ids=["surrogate", "newline", "empty", "too long"],
+    ids=["surrogate", "newline", "empty", "newline at the length limit", "too long"],
 )
 def test_unsendable_parameters_are_refused(mode: Mode, asset: str, problem: str) -> None:
     sent: list[httpx.Request] = []
@@ -822,8 +909,10 @@ def test_a_server_clock_more_than_a_day_off_is_not_believed(mode: Mode, server_m
 
 
 def test_a_date_header_is_read_up_to_64_characters(mode: Mode) -> None:
-    date = "Tue, 14 Nov 2023 22:13:40 GMT"
-    answer = httpx.Response(200, json={}, headers={"Date": date + " " * (64 - len(date)) + "trailing garbage"})
+    date = "Tue, 14 Nov 2023 22:13:40 +0000"
+    date = date.replace(" ", " " * (65 - len(date)), 1)  # 64 characters, ending with the zone
+    # The 65th character, read, would make the zone +00001: a minute off.
+    answer = httpx.Response(200, json={}, headers={"Date": date + "1 trailing garbage"})
     client = signed_client(
         "A" * 64,
         "S" * 64,
@@ -853,6 +942,41 @@ def test_measuring_the_clock_ends_at_the_deadline(clock: FakeTime) -> None:
     with pytest.raises(RequestTimeoutError) as caught:
         client.sync_time()
     assert str(caught.value) == f"GET {TIME}: the call's deadline of 1 s ran out"
+
+
+def test_async_measuring_the_clock_ends_at_the_deadline() -> None:
+    """The async side: a time endpoint answering after a moment is measured; one whose body keeps coming ends at
+    the client's deadline (0.3 s, real time)."""
+    trickling = False
+
+    async def pieces() -> AsyncIterator[bytes]:
+        while True:
+            await asyncio.sleep(0.02)
+            yield b" "
+
+    async def answer(_: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)
+        if trickling:
+            return httpx.Response(200, content=pieces())
+        return httpx.Response(200, json={"serverTime": 1_700_000_020_500})
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        deadline=0.3,
+        clock=lambda: 1_700_000_000_000,
+        httpx_args={"transport": httpx.MockTransport(answer)},
+        governor=None,
+    )
+    runner = asyncio.Runner()
+    try:
+        assert runner.run(client.async_sync_time()) == 20_500
+        trickling = True
+        with pytest.raises(RequestTimeoutError) as caught:
+            runner.run(client.async_sync_time())
+    finally:
+        runner.close()
+    assert str(caught.value) == f"GET {TIME}: the call's deadline of 0.3 s ran out"
 
 
 def test_a_transport_error_at_the_deadline_says_so(clock: FakeTime, mode: Mode) -> None:
@@ -913,13 +1037,25 @@ class OddTransportError(httpx.TransportError):
         super().__init__(f"{code}: {text}")
 
 
-def test_a_transport_error_is_copied_even_with_an_odd_constructor() -> None:
-    long = "x " * 200
+LONG = "x " * 200
+
+
+@pytest.mark.parametrize(
+    ("raised", "copy_class", "text"),
+    [
+        (httpx.ConnectError(LONG), httpx.ConnectError, LONG[:300]),
+        (OddTransportError(7, LONG), httpx.TransportError, f"7: {LONG}"[:300]),  # the odd class cannot be rebuilt
+    ],
+    ids=["httpx's own", "odd constructor"],
+)
+def test_a_transport_error_is_copied_cut_at_300_characters(
+    raised: httpx.TransportError, copy_class: type[httpx.TransportError], text: str
+) -> None:
     sent: list[httpx.Request] = []
 
     def fail(request: httpx.Request) -> httpx.Response:
         sent.append(request)
-        raise OddTransportError(7, long)
+        raise raised
 
     client = signed_client(
         "A" * 64,
@@ -931,19 +1067,20 @@ def test_a_transport_error_is_copied_even_with_an_odd_constructor() -> None:
     with pytest.raises(TransportError) as caught:
         get_balance.sync(client=client)
     cause = caught.value.__cause__
-    assert type(cause) is httpx.TransportError  # a plain copy: the odd class cannot be rebuilt
-    assert str(cause) == f"7: {long}"[:300]
+    assert type(cause) is copy_class
+    assert str(cause) == text
     assert cause.request is sent[0]
-    assert str(caught.value) == f"GET {BALANCE}: OddTransportError: {f'7: {long}'[:300]}"
+    assert str(caught.value) == f"GET {BALANCE}: {type(raised).__name__}: {text}"
 
 
 def test_each_attempt_s_timeouts_end_by_the_deadline(clock: FakeTime) -> None:
     """README: "Each attempt's timeouts are also clipped to what is left" of the call's deadline."""
     seen: list[dict[str, float | None]] = []
+    spent = iter([7.0, 2.5, 1.0])
 
     def slow_failure(request: httpx.Request) -> httpx.Response:
         seen.append(dict(request.extensions["timeout"]))
-        clock.now += 7.0
+        clock.now += next(spent)
         return error(503, -1000)
 
     client = signed_client(
@@ -951,7 +1088,7 @@ def test_each_attempt_s_timeouts_end_by_the_deadline(clock: FakeTime) -> None:
         "S" * 64,
         deadline=10.0,
         timeout=httpx.Timeout(5.0, connect=2.0, pool=60.0),
-        retry=RetryPolicy(max_attempts=3, backoff_base=0.0),
+        retry=RetryPolicy(max_attempts=4, backoff_base=0.0),
         httpx_args={"transport": httpx.MockTransport(slow_failure)},
         governor=None,
     )
@@ -960,4 +1097,20 @@ def test_each_attempt_s_timeouts_end_by_the_deadline(clock: FakeTime) -> None:
     assert seen == [
         {"connect": 2.0, "read": 5.0, "write": 5.0, "pool": 10.0},  # the pool's 60 s: what is left of the call
         {"connect": 2.0, "read": 3.0, "write": 3.0, "pool": 3.0},  # 7 s spent: 3 s left
+        {"connect": 0.5, "read": 0.5, "write": 0.5, "pool": 0.5},  # 9.5 s spent
     ]
+
+
+def test_a_request_without_timeouts_still_ends_by_the_deadline(clock: FakeTime) -> None:
+    """A request sent through the httpx client with `timeout=None` ("wait forever") gets what is left of the call."""
+    seen: list[dict[str, float | None]] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.extensions["timeout"]))
+        return fresh(OK)
+
+    client = signed_client(
+        "A" * 64, "S" * 64, deadline=10.0, httpx_args={"transport": httpx.MockTransport(record)}, governor=None
+    )
+    client.get_httpx_client().get(BALANCE, timeout=None)
+    assert seen == [{"connect": 10.0, "read": 10.0, "write": 10.0, "pool": 10.0}]
