@@ -260,6 +260,11 @@ class _Shared:
         remaining = max(deadline_at - time.monotonic(), 0.001)
         timeouts = request.extensions.get("timeout")
         if isinstance(timeouts, dict):
+            for value in timeouts.values():
+                if value is None or value > remaining:
+                    break
+            else:  # every timeout ends by the deadline already (the usual case): nothing to copy
+                return
             request.extensions["timeout"] = {
                 key: remaining if value is None else min(value, remaining) for key, value in timeouts.items()
             }
