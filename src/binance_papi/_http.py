@@ -260,6 +260,11 @@ class _Shared:
         remaining = max(deadline_at - time.monotonic(), 0.001)
         timeouts = request.extensions.get("timeout")
         if isinstance(timeouts, dict):
+            for value in timeouts.values():
+                if value is None or value > remaining:
+                    break
+            else:  # every timeout ends by the deadline already (the usual case): nothing to copy
+                return
             request.extensions["timeout"] = {
                 key: remaining if value is None else min(value, remaining) for key, value in timeouts.items()
             }
@@ -599,6 +604,42 @@ class PapiHTTPClient(_Shared, httpx.Client):
             time.sleep(delay)
 
 
+class _HardDeadline:
+    """`asyncio.timeout_at` for the calling task, at a `time.monotonic()` time, for a third of its cost.
+
+    At `deadline_at` the task is cancelled; `end()`, called on every way out (twice is harmless), stops the
+    timer and says whether a CancelledError is that expiry, to be raised as TimeoutError (as
+    `asyncio.Timeout.__aexit__` decides it: the task's other cancellations are left as they are).
+    """
+
+    __slots__ = ("_cancelling", "_expired", "_handle", "_task")
+
+    def __init__(self, deadline_at: float) -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        if task is None:
+            raise RuntimeError("the deadline of an attempt needs a running task")
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._expired = False
+        self._handle: asyncio.TimerHandle | None = loop.call_at(
+            loop.time() + (deadline_at - time.monotonic()), self._expire
+        )
+
+    def _expire(self) -> None:
+        self._task.cancel()
+        self._expired = True
+
+    def end(self) -> bool:
+        """Stop the timer; True when it had expired and the task holds no other cancellation."""
+        handle = self._handle
+        if handle is None:
+            return False
+        self._handle = None
+        handle.cancel()
+        return self._expired and self._task.uncancel() <= self._cancelling
+
+
 class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
     """`httpx.AsyncClient` whose `send` signs, retries, bounds time and size, and raises typed errors."""
 
@@ -654,10 +695,11 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         return self._apply_server_time(response, sent, self.signing.local_time_ms())
 
     async def _attempt(self, request: httpx.Request, deadline_at: float, auth: Any) -> httpx.Response:  # noqa: ANN401
-        """One attempt, its whole body read within the deadline (a hard one: asyncio.timeout) and the size cap."""
+        """One attempt, its whole body read within the deadline (a hard one: `_HardDeadline`) and the size cap."""
         self._clip_timeouts(request, deadline_at)
         try:
-            async with asyncio.timeout_at(asyncio.get_running_loop().time() + (deadline_at - time.monotonic())):
+            hard_deadline = _HardDeadline(deadline_at)
+            try:
                 try:
                     response = await super().send(request, stream=True, follow_redirects=False, auth=auth)
                 except httpx.InvalidURL as exc:
@@ -671,6 +713,12 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
                     content = body.content()
                 finally:
                     await response.aclose()
+            except asyncio.CancelledError:
+                if hard_deadline.end():
+                    raise TimeoutError from None
+                raise
+            finally:
+                hard_deadline.end()
         except TimeoutError:
             if time.monotonic() < deadline_at - 0.05:  # an inner timeout that did not become an httpx one
                 raise httpx.ReadTimeout("timed out", request=request) from None

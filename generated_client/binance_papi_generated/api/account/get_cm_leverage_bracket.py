@@ -74,20 +74,25 @@ def _parse_response(*, client: Client, response: httpx.Response) -> list[CmLever
     raise UnexpectedStatus(response.status_code, response.content)
 
 
+def _parsed(*, client: Client, response: httpx.Response, many: bool | None = None) -> list[CmLeverageBracket]:
+    """The parsed body; `many`: whether the request asked for an array (True) or one object (False), if known."""
+    return check_shape(
+        _parse_response(client=client, response=response),
+        many,
+        "GET /papi/v1/cm/leverageBracket",
+        response,
+    )
+
+
 def _build_response(
     *, client: Client, response: httpx.Response, many: bool | None = None
 ) -> Response[list[CmLeverageBracket]]:
-    """The response; `many`: whether the request asked for an array (True) or one object (False), if known."""
+    """The response; `many`: as for `_parsed`."""
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=check_shape(
-            _parse_response(client=client, response=response),
-            many,
-            "GET /papi/v1/cm/leverageBracket",
-            response,
-        ),
+        parsed=_parsed(client=client, response=response, many=many),
     )
 
 
@@ -155,11 +160,17 @@ def sync(
         list[CmLeverageBracket]
     """
 
-    return sync_detailed(
-        client=client,
+    # As `sync_detailed(...).parsed`, without building the Response around it (the per-call path).
+    kwargs = _get_kwargs(
         symbol=symbol,
         recv_window=recv_window,
-    ).parsed
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _parsed(client=client, response=response)
 
 
 async def asyncio_detailed(
@@ -224,10 +235,12 @@ async def asyncio(
         list[CmLeverageBracket]
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            symbol=symbol,
-            recv_window=recv_window,
-        )
-    ).parsed
+    # As `(await asyncio_detailed(...)).parsed`, without building the Response or awaiting one more coroutine.
+    kwargs = _get_kwargs(
+        symbol=symbol,
+        recv_window=recv_window,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _parsed(client=client, response=response)

@@ -95,20 +95,25 @@ def _parse_response(*, client: Client, response: httpx.Response) -> MarginIntere
     raise UnexpectedStatus(response.status_code, response.content)
 
 
+def _parsed(*, client: Client, response: httpx.Response, many: bool | None = None) -> MarginInterestHistory:
+    """The parsed body; `many`: whether the request asked for an array (True) or one object (False), if known."""
+    return check_shape(
+        _parse_response(client=client, response=response),
+        many,
+        "GET /papi/v1/margin/marginInterestHistory",
+        response,
+    )
+
+
 def _build_response(
     *, client: Client, response: httpx.Response, many: bool | None = None
 ) -> Response[MarginInterestHistory]:
-    """The response; `many`: whether the request asked for an array (True) or one object (False), if known."""
+    """The response; `many`: as for `_parsed`."""
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=check_shape(
-            _parse_response(client=client, response=response),
-            many,
-            "GET /papi/v1/margin/marginInterestHistory",
-            response,
-        ),
+        parsed=_parsed(client=client, response=response, many=many),
     )
 
 
@@ -205,8 +210,8 @@ def sync(
         MarginInterestHistory
     """
 
-    return sync_detailed(
-        client=client,
+    # As `sync_detailed(...).parsed`, without building the Response around it (the per-call path).
+    kwargs = _get_kwargs(
         asset=asset,
         start_time=start_time,
         end_time=end_time,
@@ -214,7 +219,13 @@ def sync(
         size=size,
         archived=archived,
         recv_window=recv_window,
-    ).parsed
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _parsed(client=client, response=response)
 
 
 async def asyncio_detailed(
@@ -308,15 +319,17 @@ async def asyncio(
         MarginInterestHistory
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            asset=asset,
-            start_time=start_time,
-            end_time=end_time,
-            current=current,
-            size=size,
-            archived=archived,
-            recv_window=recv_window,
-        )
-    ).parsed
+    # As `(await asyncio_detailed(...)).parsed`, without building the Response or awaiting one more coroutine.
+    kwargs = _get_kwargs(
+        asset=asset,
+        start_time=start_time,
+        end_time=end_time,
+        current=current,
+        size=size,
+        archived=archived,
+        recv_window=recv_window,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _parsed(client=client, response=response)

@@ -99,20 +99,25 @@ def _parse_response(*, client: Client, response: httpx.Response) -> MarginLoanRe
     raise UnexpectedStatus(response.status_code, response.content)
 
 
+def _parsed(*, client: Client, response: httpx.Response, many: bool | None = None) -> MarginLoanRecords:
+    """The parsed body; `many`: whether the request asked for an array (True) or one object (False), if known."""
+    return check_shape(
+        _parse_response(client=client, response=response),
+        many,
+        "GET /papi/v1/margin/marginLoan",
+        response,
+    )
+
+
 def _build_response(
     *, client: Client, response: httpx.Response, many: bool | None = None
 ) -> Response[MarginLoanRecords]:
-    """The response; `many`: whether the request asked for an array (True) or one object (False), if known."""
+    """The response; `many`: as for `_parsed`."""
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=check_shape(
-            _parse_response(client=client, response=response),
-            many,
-            "GET /papi/v1/margin/marginLoan",
-            response,
-        ),
+        parsed=_parsed(client=client, response=response, many=many),
     )
 
 
@@ -212,8 +217,8 @@ def sync(
         MarginLoanRecords
     """
 
-    return sync_detailed(
-        client=client,
+    # As `sync_detailed(...).parsed`, without building the Response around it (the per-call path).
+    kwargs = _get_kwargs(
         asset=asset,
         tx_id=tx_id,
         start_time=start_time,
@@ -222,7 +227,13 @@ def sync(
         size=size,
         archived=archived,
         recv_window=recv_window,
-    ).parsed
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _parsed(client=client, response=response)
 
 
 async def asyncio_detailed(
@@ -319,16 +330,18 @@ async def asyncio(
         MarginLoanRecords
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            asset=asset,
-            tx_id=tx_id,
-            start_time=start_time,
-            end_time=end_time,
-            current=current,
-            size=size,
-            archived=archived,
-            recv_window=recv_window,
-        )
-    ).parsed
+    # As `(await asyncio_detailed(...)).parsed`, without building the Response or awaiting one more coroutine.
+    kwargs = _get_kwargs(
+        asset=asset,
+        tx_id=tx_id,
+        start_time=start_time,
+        end_time=end_time,
+        current=current,
+        size=size,
+        archived=archived,
+        recv_window=recv_window,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _parsed(client=client, response=response)
