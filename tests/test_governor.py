@@ -19,6 +19,7 @@ import pytest
 import binance_papi._client
 from binance_papi import (
     GovernorConfig,
+    RateLimitError,
     RequestValidationError,
     RetryPolicy,
     TransportError,
@@ -376,3 +377,27 @@ def test_no_wait_for_room_runs_past_the_call_s_deadline(
     assert refused.value.max_wait == waited_at_most
     assert refused.value.wait == pytest.approx(40.0)
     assert sent == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_answer_s_date_and_retry_after_reach_the_governor(governed: Governor, mode: str) -> None:
+    """The HTTP layer hands the governor what the answer says: its Date (the server's clock, hence its window)
+    and a 429's Retry-After (every request to the host held that long), not only the used weight."""
+    server_now = T0 + 30  # the server's clock is 30 s ahead: 50 s into its minute
+    answers = [
+        httpx.Response(200, json=[], headers={"X-MBX-USED-WEIGHT-1M": "20", "Date": date(server_now)}),
+        httpx.Response(429, json={"code": -1003, "msg": "slow"}, headers={"Retry-After": "30"}),
+    ]
+    client = governed_client(lambda _: answers.pop(0), GovernorConfig(limit=1000, max_wait=0.0))
+
+    def call() -> object:
+        return get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
+
+    assert client.governor_state().clock_uncertainty_ms is None  # no Date seen yet
+    call()
+    state = client.governor_state()
+    assert state.clock_uncertainty_ms is not None
+    assert state.next_window_in == pytest.approx(10.0, abs=1.0)  # the server's minute, not the local one (40 s)
+    with pytest.raises(RateLimitError):
+        call()
+    assert client.governor_state().blocked_for == pytest.approx(30.0, abs=1.0)
