@@ -208,6 +208,8 @@ class _Shared:
     max_response_bytes: int
     governor: Governor | None
     governor_config: GovernorConfig
+    joined_paths: dict[str, tuple[httpx.URL, httpx.URL]]
+    """Path -> (base_url, the path joined to it by httpx): `_built` joins each path once."""
 
     def _setup(
         self,
@@ -227,6 +229,7 @@ class _Shared:
         self.deadline = deadline
         self.max_response_bytes = max_response_bytes
         self.governor, self.governor_config = governor if governor is not None else (None, GovernorConfig())
+        self.joined_paths = {}
 
     def _count(self, response: httpx.Response, ticket: Ticket | None) -> None:
         """What an answer says about the IP's weight, into `info` and, for a `ticket`, the governor.
@@ -437,8 +440,35 @@ def _checked_params(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _built(build: Any, method: str, url: httpx.URL | str, kwargs: dict[str, Any]) -> httpx.Request:  # noqa: ANN401
+_JOINED_PATHS = 64
+"""How many paths a client keeps joined to its base_url (the 27 operations' paths, the time URL)."""
+
+
+def _built(
+    client: PapiHTTPClient | AsyncPapiHTTPClient,
+    build: Any,  # noqa: ANN401
+    method: str,
+    url: httpx.URL | str,
+    kwargs: dict[str, Any],
+) -> httpx.Request:
+    """`build(method, url, **kwargs)`, checked; a path without a query is joined to base_url once per client.
+
+    httpx joins and parses the path on every request (~20 us), and merges even empty params into the URL
+    (~20 us more); the URL joined by httpx itself and no empty params give the same request.
+    """
     try:
+        if isinstance(url, str) and "?" not in url:
+            base_url = client.base_url
+            joined = client.joined_paths
+            cached = joined.get(url)
+            if cached is not None and cached[0] is base_url:
+                url = cached[1]
+            else:
+                path, url = url, client._merge_url(url)  # noqa: SLF001  (httpx's own join, as build_request does)
+                if len(joined) < _JOINED_PATHS:
+                    joined[path] = (base_url, url)
+            if not kwargs.get("params", True):  # no parameters: the URL stays as joined
+                del kwargs["params"]
         request: httpx.Request = build(method, url, **_checked_params(kwargs))
     except UnicodeEncodeError as exc:
         raise _unencodable(exc) from None
@@ -513,7 +543,7 @@ class PapiHTTPClient(_Shared, httpx.Client):
         )
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
-        return _built(super().build_request, method, url, kwargs)
+        return _built(self, super().build_request, method, url, kwargs)
 
     def _resync(self, rejected: httpx.Response) -> None:
         """After a -1021: measure the server clock; if that fails, fall back on the rejection's Date header."""
@@ -669,7 +699,7 @@ class AsyncPapiHTTPClient(_Shared, httpx.AsyncClient):
         )
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:  # noqa: ANN401
-        return _built(super().build_request, method, url, kwargs)
+        return _built(self, super().build_request, method, url, kwargs)
 
     async def _resync(self, rejected: httpx.Response) -> None:
         """After a -1021: measure the server clock; if that fails, fall back on the rejection's Date header."""
