@@ -137,3 +137,20 @@ def test_the_async_methods_check_too() -> None:
 
     asyncio.run(main())
     assert len(sent) == 1
+
+
+def test_a_changed_base_url_applies_from_the_next_call(sent: list[httpx.Request]) -> None:
+    """Each path is joined to base_url once per client, yet a base_url changed on the httpx client applies."""
+    with _client(sent, b"[]") as client:
+        client.get_balance()
+        client.get_balance()
+        client.get_httpx_client().base_url = "http://other.invalid/prefix"
+        client.get_balance()
+        client.get_um_income(limit=5)
+    assert [(request.url.host, request.url.path) for request in sent] == [
+        ("sim.invalid", "/papi/v1/balance"),
+        ("sim.invalid", "/papi/v1/balance"),
+        ("other.invalid", "/prefix/papi/v1/balance"),
+        ("other.invalid", "/prefix/papi/v1/um/income"),
+    ]
+    assert [request.url.params.get("limit") for request in sent] == [None, None, None, "5"]

@@ -362,14 +362,31 @@ class Governor:
 
     # --- acquiring -------------------------------------------------------------------------------------------
 
+    def _ticket_now(self, weight: int, config: GovernorConfig, now: float) -> Ticket | None:
+        """A ticket when `weight` fits now and no one is queued, else None. Called with the lock held."""
+        if not self._queue and self._fits(weight, config.cap, config.limit, now):
+            self._pending += weight  # `_grant`, inlined: the path of every request
+            return Ticket(weight, self._index, now)
+        return None
+
+    def acquire_now(self, weight: int, config: GovernorConfig) -> Ticket | None:
+        """A ticket when `weight` fits now and no one is queued (the usual case), else None and nothing changes.
+
+        The async client's fast path: no coroutine when there is room; otherwise it awaits `acquire_async`.
+        """
+        with self._lock:
+            now = self._clock()
+            self._roll(now)
+            return self._ticket_now(weight, config, now)
+
     def _try_acquire(self, weight: int, config: GovernorConfig, deadline: float | None) -> Ticket | _Waiter:
         """A ticket now, or a queued waiter; raises when the wait would exceed max_wait. Takes the lock."""
         with self._lock:
             now = self._clock()
             self._roll(now)
-            if not self._queue and self._fits(weight, config.cap, config.limit, now):
-                self._pending += weight  # `_grant`, inlined: the path of every request
-                return Ticket(weight, self._index, now)
+            ticket = self._ticket_now(weight, config, now)
+            if ticket is not None:
+                return ticket
             refusal = self._refusal(weight, _bounded(config, deadline), now)
             if refusal is not None:
                 raise refusal
