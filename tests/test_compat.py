@@ -24,6 +24,7 @@ from hostile_server import hostile_server
 from hypothesis import given
 from hypothesis import strategies as st
 
+import binance_papi._http
 from binance_papi import RequestTimeoutError, RetryPolicy, TransportError, _compat, async_signed_client, signed_client
 from binance_papi.simulator import DEMO_API_KEY, DEMO_API_SECRET, SimulatorHandle
 
@@ -401,3 +402,29 @@ def test_the_sync_client_s_sockets_end_by_the_deadline() -> None:
         with client, pytest.raises(RequestTimeoutError) as caught:
             client.get_balance()
     assert str(caught.value) == "GET /papi/v1/balance: the call's deadline of 0.3 s ran out (ReadTimeout: timed out)"
+
+
+@pytest.mark.parametrize("base_url", ["https://papi.binance.com", "https://gw.example.invalid/prefix/"])
+def test_a_path_is_joined_as_httpx_joins_it_with_or_without_the_shortcut(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with httpx.Client(base_url=base_url) as plain:
+        expected = plain.build_request("GET", "/papi/v1/balance").url
+        assert _compat.joined_url(plain, "/papi/v1/balance") == expected  # the shortcut, in the pinned httpx
+    sent: list[httpx.URL] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.copy_with(query=None))
+        return httpx.Response(200, json=[])
+
+    def calls() -> None:
+        client = signed_client(
+            "A" * 64, "S" * 64, base_url=base_url, governor=None, httpx_args={"transport": httpx.MockTransport(record)}
+        )
+        client.get_balance()
+        client.get_balance()  # the second from the client's joined paths
+
+    calls()
+    monkeypatch.setattr(binance_papi._http, "joined_url", lambda *_: None)  # a later httpx without `_merge_url`
+    calls()
+    assert sent == [expected] * 4

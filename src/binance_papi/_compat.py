@@ -26,6 +26,7 @@ __all__ = [
     "content_if_read",
     "deadline_scope",
     "disable_connection_replay",
+    "joined_url",
     "sync_transport_with_deadlines",
     "url_with_query",
     "with_content",
@@ -78,6 +79,19 @@ def disable_connection_replay(session: aiohttp.ClientSession) -> None:
     public fallback is a connector with `force_close=True`: no connection is reused, so none is replayed.
     """
     session._retry_connection = False  # noqa: SLF001
+
+
+def joined_url(client: httpx.Client | httpx.AsyncClient, path: str) -> httpx.URL | None:
+    """`path` joined to the client's base_url exactly as httpx's `build_request` joins it, or None.
+
+    httpx does it in the private `_merge_url`; without it (a later httpx), None: the caller then gives httpx
+    the path, which joins it itself on every request (slower, the same URL).
+    """
+    merge = getattr(client, "_merge_url", None)
+    if merge is None:
+        return None
+    joined: httpx.URL = merge(path)
+    return joined
 
 
 def _set_content_works() -> bool:

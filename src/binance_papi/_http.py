@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from ._bans import BANS
-from ._compat import content_if_read, deadline_scope, sync_transport_with_deadlines, with_content
+from ._compat import content_if_read, deadline_scope, joined_url, sync_transport_with_deadlines, with_content
 from ._constants import (
     API_KEY_HEADER,
     DEFAULT_DEADLINE,
@@ -464,9 +464,11 @@ def _built(
             if cached is not None and cached[0] is base_url:
                 url = cached[1]
             else:
-                path, url = url, client._merge_url(url)  # noqa: SLF001  (httpx's own join, as build_request does)
-                if len(joined) < _JOINED_PATHS:
-                    joined[path] = (base_url, url)
+                merged = joined_url(client, url)  # httpx's own join, as build_request does it
+                if merged is not None:
+                    if len(joined) < _JOINED_PATHS:
+                        joined[url] = (base_url, merged)
+                    url = merged
             if not kwargs.get("params", True):  # no parameters: the URL stays as joined
                 del kwargs["params"]
         request: httpx.Request = build(method, url, **_checked_params(kwargs))
