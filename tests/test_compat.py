@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpcore
 import httpx
@@ -428,3 +429,40 @@ def test_a_path_is_joined_as_httpx_joins_it_with_or_without_the_shortcut(
     monkeypatch.setattr(binance_papi._http, "joined_url", lambda *_: None)  # a later httpx without `_merge_url`
     calls()
     assert sent == [expected] * 4
+    assert _compat.joined_url(httpx.Client.__new__(Bare), "/papi/v1/balance") is None
+
+
+class Bare(httpx.Client):
+    """A client class of a later httpx, say, without the private `_merge_url`."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "_merge_url":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+def test_a_url_object_or_a_query_in_the_path_is_built_by_httpx_itself() -> None:
+    """Only a plain path string is joined once per client; anything else goes to httpx as given."""
+    sent: list[httpx.URL] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url)
+        return httpx.Response(200, json=[])
+
+    client = signed_client(
+        "A" * 64,
+        "S" * 64,
+        base_url="https://papi.binance.com",
+        governor=None,
+        httpx_args={"transport": httpx.MockTransport(record)},
+    )
+    http = client.get_httpx_client()
+    http.get(httpx.URL("/papi/v1/ping"), params={})
+    http.get("/papi/v1/ping?x=1", params={})  # empty params leave the path's query (httpx alone would drop it)
+    http.get("/papi/v1/ping?x=1", params={"y": "2"})  # params replace it, as in httpx
+    signing = ("recvWindow", "timestamp", "signature")  # what the signing hook appends
+    assert [(url.path, [p for p in url.params.multi_items() if p[0] not in signing]) for url in sent] == [
+        ("/papi/v1/ping", []),
+        ("/papi/v1/ping", [("x", "1")]),
+        ("/papi/v1/ping", [("y", "2")]),
+    ]

@@ -353,6 +353,8 @@ def test_each_request_reserves_its_weight_until_answered(governed: Governor, mod
     with pytest.raises(TransportError):
         get_balance.sync(client=client) if mode == "sync" else asyncio.run(get_balance.asyncio(client=client))
     assert client.governor_state().reserved == 20  # it may have been counted: held until the window ends
+    governed._clock.now = NEXT  # type: ignore[attr-defined]
+    assert client.governor_state().reserved == 0  # ... and no longer: the failed attempt was handed back
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

@@ -14,9 +14,11 @@ waits, which come before them, are pinned in test_governor*.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from hostile_server import answer, hostile_server
 
 import binance_papi._constants
 import binance_papi._errors
@@ -43,6 +46,7 @@ from binance_papi import (
     ServerError,
     TimestampError,
     TransportError,
+    async_signed_client,
     signed_client,
 )
 from binance_papi._bans import BANS
@@ -1114,3 +1118,41 @@ def test_a_request_without_timeouts_still_ends_by_the_deadline(clock: FakeTime) 
     )
     client.get_httpx_client().get(BALANCE, timeout=None)
     assert seen == [{"connect": 10.0, "read": 10.0, "write": 10.0, "pool": 10.0}]
+
+
+# --- the async attempt's hard deadline, over a real socket ---------------------------------------------------------
+
+
+def _slow_then_answer(connection: socket.socket, head: bytes) -> None:
+    """Answers after 1 s: the time endpoint with a server time, anything else with an empty list."""
+    time.sleep(1.0)
+    body = b'{"serverTime": %d}' % (time.time_ns() // 1_000_000) if b"/fapi/v1/time" in head else b"[]"
+    with contextlib.suppress(OSError):
+        connection.sendall(answer(200, body, "Content-Type: application/json"))
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_an_outside_cancel_stays_a_cancel_and_the_deadline_a_timeout(transport: Literal["aiohttp", "httpx"]) -> None:
+    """The async deadline cancels the call's own task; a cancel from elsewhere must stay a CancelledError (a
+    task group or `asyncio.wait_for` relies on it), and the deadline's own expiry is a RequestTimeoutError."""
+
+    async def scenario(base_url: str) -> tuple[object, object, int]:
+        options: dict[str, Any] = {"base_url": base_url, "governor": None, "retry": RetryPolicy.disabled()}
+        async with (
+            async_signed_client("A" * 64, "S" * 64, async_transport=transport, **options) as patient,
+            async_signed_client("A" * 64, "S" * 64, async_transport=transport, deadline=0.3, **options) as hurried,
+        ):
+            task = asyncio.create_task(get_balance.asyncio(client=patient))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            cancelled = (await asyncio.gather(task, return_exceptions=True))[0]
+            timed_out = (await asyncio.gather(get_balance.asyncio(client=hurried), return_exceptions=True))[0]
+            offset = await patient.async_sync_time()  # a real round trip of 1 s, well within the 30 s deadline
+        return cancelled, timed_out, offset
+
+    with hostile_server(_slow_then_answer) as server:
+        cancelled, timed_out, offset = asyncio.run(scenario(server.base_url))
+    assert type(cancelled) is asyncio.CancelledError
+    assert type(timed_out) is RequestTimeoutError
+    assert "deadline of 0.3 s ran out" in str(timed_out)
+    assert isinstance(offset, int)
