@@ -394,8 +394,9 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return min(max(when - (time.time() if now is None else now), 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
-def _used_weight(response: httpx.Response) -> int | None:
-    value = response.headers.get("X-MBX-USED-WEIGHT-1M")
+def used_weight(response: httpx.Response) -> int | None:
+    """`X-MBX-USED-WEIGHT-1M` when it is up to 12 ASCII digits, else None (absent, or not a count)."""
+    value = response.headers.get("X-MBX-USED-WEIGHT-1M")  # _constants.USED_WEIGHT_HEADER (which imports httpx)
     if value is None or not value.isascii() or not value.isdigit() or len(value) > 12:
         return None
     return int(value)
@@ -440,7 +441,7 @@ def error_from_response(response: httpx.Response, secrets: tuple[str, ...] = ())
         message=message,
         method=response.request.method,
         path=response.request.url.path,
-        used_weight=_used_weight(response),
+        used_weight=used_weight(response),
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
         hint=hint,
         response=response,

@@ -42,8 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
-from ._constants import USED_WEIGHT_HEADER
-from ._errors import RequestValidationError, WeightBudgetExceeded
+from ._errors import RequestValidationError, WeightBudgetExceeded, used_weight
 
 if TYPE_CHECKING:
     import asyncio
@@ -569,15 +568,13 @@ class Governor:
 def read_answer(response: httpx.Response) -> tuple[int | None, str | None, float | None]:
     """What the governor counts of an answer: its used weight, Date and Retry-After (a 429's or 418's).
 
-    `X-MBX-USED-WEIGHT-1M` counts when it is up to 12 ASCII digits, `Retry-After` (seconds) when it is ASCII
-    digits; each is None when absent or not that.
+    `X-MBX-USED-WEIGHT-1M` counts as the errors read it (`used_weight`), `Retry-After` (seconds) when it is
+    ASCII digits; each is None when absent or not that.
     """
     headers = response.headers
-    weight = headers.get(USED_WEIGHT_HEADER)
-    used = int(weight) if weight is not None and len(weight) <= 12 and weight.isascii() and weight.isdigit() else None
     wait = headers.get("Retry-After") if response.status_code in (418, 429) else None
     retry_after = float(wait) if wait is not None and wait.isascii() and wait.isdigit() else None
-    return used, headers.get("Date"), retry_after
+    return used_weight(response), headers.get("Date"), retry_after
 
 
 def _bounded(config: GovernorConfig, deadline: float | None) -> GovernorConfig:
