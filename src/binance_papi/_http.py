@@ -139,20 +139,17 @@ class _Body:
         if self._raw > self._limit:
             raise self._too_large("as sent")
         if self._inflate is None:
-            self._size = self._raw
             self._chunks.append(chunk)
             return
-        data = chunk
-        while data:
-            try:
-                out = self._inflate.decompress(data, self._limit - self._size + 1)
-            except zlib.error:
-                raise InvalidResponseError("the body could not be decompressed", status_code=self._status) from None
-            self._size += len(out)
-            if self._size > self._limit:
-                raise self._too_large("decompressed")
-            self._chunks.append(out)
-            data = self._inflate.unconsumed_tail
+        # At most one byte past the cap: zlib leaves input unconsumed only when it filled that, which raises.
+        try:
+            out = self._inflate.decompress(chunk, self._limit - self._size + 1)
+        except zlib.error:
+            raise InvalidResponseError("the body could not be decompressed", status_code=self._status) from None
+        self._size += len(out)
+        if self._size > self._limit:
+            raise self._too_large("decompressed")
+        self._chunks.append(out)
 
     def content(self) -> bytes:
         if self._inflate is not None:
